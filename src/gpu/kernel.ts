@@ -1,0 +1,102 @@
+import type { Gpu } from './device';
+import { shaderSource } from './shaders';
+
+/** A buffer, or a byte range of one (the memory planner hands out ranges of shared arenas). */
+export type Binding = GPUBuffer | GPUBufferBinding;
+
+/** One compute dispatch, compiled and bound once, recorded into as many passes as needed. */
+export interface KernelCall {
+  readonly label: string;
+  readonly pipeline: GPUComputePipeline;
+  readonly bindGroup: GPUBindGroup;
+  readonly workgroups: readonly [number, number, number];
+  /** Arithmetic and memory traffic of one dispatch, for the profiler's GFLOP/s and GB/s. */
+  readonly flops: number;
+  readonly bytes: number;
+}
+
+export interface KernelSpec {
+  label: string;
+  shader: string;
+  entry: string;
+  /** WGSL `override` values: shapes and modes, so each specialisation compiles to straight-line code. */
+  constants?: Record<string, number>;
+  /** Resources for `@group(0) @binding(i)`, in binding order. */
+  bindings: readonly Binding[];
+  workgroups: readonly [number, number?, number?];
+  flops?: number;
+  bytes?: number;
+}
+
+const pipelineCaches = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
+const moduleCaches = new WeakMap<GPUDevice, Map<string, GPUShaderModule>>();
+
+/** Compiles (or reuses) the pipeline for `spec` and binds its resources. */
+export async function kernel(gpu: Gpu, spec: KernelSpec): Promise<KernelCall> {
+  const pipeline = await pipelineFor(gpu.device, spec.shader, spec.entry, spec.constants ?? {});
+  const entries = spec.bindings.map((b, binding) => ({ binding, resource: 'size' in b && 'usage' in b ? { buffer: b } : b }));
+  const bindGroup = gpu.device.createBindGroup({ label: spec.label, layout: pipeline.getBindGroupLayout(0), entries });
+  const [x, y = 1, z = 1] = spec.workgroups;
+  const max = gpu.limits.maxComputeWorkgroupsPerDimension;
+  if (x > max || y > max || z > max) {
+    throw new Error(`${spec.label}: ${x}x${y}x${z} workgroups exceeds the adapter's ${max} per dimension`);
+  }
+  return { label: spec.label, pipeline, bindGroup, workgroups: [x, y, z], flops: spec.flops ?? 0, bytes: spec.bytes ?? 0 };
+}
+
+function pipelineFor(device: GPUDevice, shader: string, entry: string, constants: Record<string, number>) {
+  let cache = pipelineCaches.get(device);
+  if (!cache) pipelineCaches.set(device, (cache = new Map()));
+  const key = `${shader}:${entry}:${JSON.stringify(constants)}`;
+  let pipeline = cache.get(key);
+  if (!pipeline) {
+    pipeline = device.createComputePipelineAsync({
+      label: key,
+      layout: 'auto',
+      compute: { module: moduleFor(device, shader), entryPoint: entry, constants },
+    });
+    cache.set(key, pipeline);
+  }
+  return pipeline;
+}
+
+function moduleFor(device: GPUDevice, shader: string): GPUShaderModule {
+  let cache = moduleCaches.get(device);
+  if (!cache) moduleCaches.set(device, (cache = new Map()));
+  let module = cache.get(shader);
+  if (!module) {
+    module = device.createShaderModule({ label: shader, code: shaderSource(shader) });
+    cache.set(shader, module);
+  }
+  return module;
+}
+
+/** Records `calls` in order into one compute pass. */
+export function encodeCalls(pass: GPUComputePassEncoder, calls: readonly KernelCall[]): void {
+  for (const c of calls) {
+    pass.setPipeline(c.pipeline);
+    pass.setBindGroup(0, c.bindGroup);
+    pass.dispatchWorkgroups(...c.workgroups);
+  }
+}
+
+/** Encodes `calls` into one command buffer and submits it. */
+export function submitCalls(gpu: Gpu, calls: readonly KernelCall[]): void {
+  const encoder = gpu.device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  encodeCalls(pass, calls);
+  pass.end();
+  gpu.device.queue.submit([encoder.finish()]);
+}
+
+/**
+ * Workgroup counts covering `count` invocations of a 1-D kernel with `workgroupSize` lanes, folded
+ * into y when x would pass the 65,535 limit. Shaders recover the index as
+ * `gid.x + gid.y * num_workgroups.x * workgroupSize` and skip indices >= count.
+ */
+export function linearGrid(count: number, workgroupSize: number): [number, number] {
+  const groups = Math.max(1, Math.ceil(count / workgroupSize));
+  if (groups <= 65535) return [groups, 1];
+  const y = Math.ceil(groups / 65535);
+  return [Math.ceil(groups / y), y];
+}

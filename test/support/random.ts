@@ -1,0 +1,24 @@
+/**
+ * Seeded random test inputs. Each run draws a fresh seed (so inputs differ between runs) and
+ * reports it, so a failure can be replayed with WGML_TEST_SEED=<seed>.
+ */
+export function testRng(): { seed: number; next: () => number } {
+  const seed = Number(process.env.WGML_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  let s = seed >>> 0;
+  const next = () => {
+    // mulberry32
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { seed, next };
+}
+
+/** `count` values uniform in [lo, hi), never all zero. */
+export function randomF32(rng: () => number, count: number, lo = -1, hi = 1): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = lo + (hi - lo) * rng();
+  return out;
+}
