@@ -42,7 +42,7 @@ try {
   gpu = create([]);
   adapter = await gpu.requestAdapter();
   if (!adapter) {
-    fail('requestAdapter() returned null (no Vulkan driver Dawn accepts; on Debian 12 software rendering needs mesa-vulkan-drivers >= 24 from bookworm-backports)');
+    fail('requestAdapter() returned null: no Vulkan driver that Dawn accepts (without a GPU: lavapipe from Mesa >= 24)');
   }
   const info = adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {};
   // GPUAdapterInfo fields are getters on the prototype: read them explicitly.
