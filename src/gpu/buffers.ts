@@ -23,7 +23,7 @@ export function uniformBuffer(gpu: Gpu, label: string, bytes: number): GPUBuffer
 export function writeBuffer(gpu: Gpu, target: Binding, data: ArrayBufferView, byteOffset = 0): void {
   const { buffer, offset } = asRange(target);
   // writeBuffer needs a multiple of 4 bytes; pad the tail of byte data.
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
   const padded = bytes.byteLength % 4 === 0 ? bytes : padTo4(bytes);
   gpu.device.queue.writeBuffer(buffer, offset + byteOffset, padded);
 }
@@ -57,7 +57,7 @@ function asRange(b: Binding): { buffer: GPUBuffer; offset: number; size: number 
   return { buffer: b.buffer, offset, size: b.size ?? b.buffer.size - offset };
 }
 
-function padTo4(bytes: Uint8Array): Uint8Array {
+function padTo4(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(Math.ceil(bytes.byteLength / 4) * 4);
   out.set(bytes);
   return out;

@@ -34,7 +34,7 @@ const moduleCaches = new WeakMap<GPUDevice, Map<string, GPUShaderModule>>();
 /** Compiles (or reuses) the pipeline for `spec` and binds its resources. */
 export async function kernel(gpu: Gpu, spec: KernelSpec): Promise<KernelCall> {
   const pipeline = await pipelineFor(gpu.device, spec.shader, spec.entry, spec.constants ?? {});
-  const entries = spec.bindings.map((b, binding) => ({ binding, resource: 'size' in b && 'usage' in b ? { buffer: b } : b }));
+  const entries = spec.bindings.map((b, binding) => ({ binding, resource: 'usage' in b ? { buffer: b } : b }));
   const bindGroup = gpu.device.createBindGroup({ label: spec.label, layout: pipeline.getBindGroupLayout(0), entries });
   const [x, y = 1, z = 1] = spec.workgroups;
   const max = gpu.limits.maxComputeWorkgroupsPerDimension;

@@ -15,7 +15,7 @@ export function activationForward(gpu: Gpu, act: Activation, count: number, x: B
     shader: 'activation',
     entry: 'forward',
     constants: { ACT: ACTIVATION_CODE[act], COUNT: count, WG },
-    bindings: [x, unusedBinding(gpu), y],
+    bindings: [x, y],
     workgroups: linearGrid(count, WG),
     flops: count,
     bytes: 8 * count,
@@ -31,7 +31,7 @@ export function activationBackward(
     shader: 'activation',
     entry: 'backward',
     constants: { ACT: ACTIVATION_CODE[act], COUNT: count, WG },
-    bindings: [y, dy, dx],
+    bindings: [y, dx, dy],
     workgroups: linearGrid(count, WG),
     flops: 2 * count,
     bytes: 12 * count,
@@ -42,7 +42,7 @@ const unused = new WeakMap<GPUDevice, GPUBuffer>();
 
 /**
  * A 16-byte placeholder for a binding a specialisation never reads: `layout: 'auto'` keeps every
- * binding the source mentions, whatever the override constants switch off.
+ * binding an entry point mentions, whatever the override constants switch off.
  */
 export function unusedBinding(gpu: Gpu): GPUBuffer {
   let b = unused.get(gpu.device);

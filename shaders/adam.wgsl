@@ -1,0 +1,57 @@
+// Adam, exactly as Keras computes it (Keras 3 `keras/src/optimizers/adam.py`, `update_step`; the
+// same arithmetic as TF2's `tf.keras.optimizers.Adam`, whose ApplyAdam kernel in
+// tensorflow/core/kernels/training_ops.cc does it in this order):
+//
+//   alpha_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)          (t = 1 on the first step)
+//   m      += (g - m) * (1 - beta1)                           (= beta1*m + (1-beta1)*g)
+//   v      += (g*g - v) * (1 - beta2)                         (= beta2*v + (1-beta2)*g^2)
+//   p      -= alpha_t * m / (sqrt(v) + epsilon)
+//
+// Epsilon is added to sqrt(v) of the *uncorrected* v and is not rescaled: Keras' epsilon is the
+// "epsilon hat" of Kingma & Ba (2015), end of section 2. In the paper's own notation this is
+// p -= lr * m_hat / (sqrt(v_hat) + epsilon / sqrt(1 - beta2^t)). (PyTorch's Adam differs: it adds
+// epsilon to sqrt(v_hat), i.e. epsilon * sqrt(1 - beta2^t) here.)
+//
+// alpha_t arrives precomputed in the per-step uniform: the CPU forms it in float64 and rounds once
+// (src/kernels/optimizer.ts, writeAdamStep), within ~3e-8 of exact. In f32, 1 - beta2^t loses three
+// of its seven digits to cancellation at small t, and WGSL's pow is only specified as
+// exp2(t * log2(beta)): computed here it was 5e-5 off on lavapipe at t = 1 (Keras' own f32 version,
+// with a correctly rounded pow, is up to 1e-5 off for the first ~1000 steps).
+// ONE_MINUS_BETA1/2 also come from float64, as in Keras 3 (`1 - self.beta_1` is a Python float):
+// 1.0 - f32(0.999) in f32 is 1.3e-5 (relative) away from 0.001.
+
+// One dispatch over the whole parameter count: parameters, gradients, m and v are four buffers with
+// the same layout, updated in place.
+
+override COUNT: u32;
+override BETA1: f32 = 0.9;
+override BETA2: f32 = 0.999;
+override EPSILON: f32 = 1e-7;
+// Set by the TypeScript side to (1 - beta) computed in float64; the defaults are only a fallback.
+override ONE_MINUS_BETA1: f32 = 1.0 - BETA1;
+override ONE_MINUS_BETA2: f32 = 1.0 - BETA2;
+override WG: u32 = 256u;
+
+struct AdamStep {
+  alpha: f32, // lr * sqrt(1 - beta2^t) / (1 - beta1^t), from float64
+}
+
+@group(0) @binding(0) var<storage, read_write> params: array<f32>;
+@group(0) @binding(1) var<storage, read> grads: array<f32>;
+@group(0) @binding(2) var<storage, read_write> m: array<f32>;
+@group(0) @binding(3) var<storage, read_write> v: array<f32>;
+@group(0) @binding(4) var<uniform> step: AdamStep;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= COUNT) { return; }
+  let g = grads[i];
+  var mi = m[i];
+  var vi = v[i];
+  mi += (g - mi) * ONE_MINUS_BETA1;
+  vi += (g * g - vi) * ONE_MINUS_BETA2;
+  m[i] = mi;
+  v[i] = vi;
+  params[i] -= step.alpha * mi / (sqrt(vi) + EPSILON);
+}

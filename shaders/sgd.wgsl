@@ -1,0 +1,24 @@
+// Plain stochastic gradient descent, Keras' `SGD(momentum=0)`: p -= lr * g.
+//
+// One dispatch updates every parameter of a model: the scheduler keeps all parameters in one f32
+// buffer and their gradients in a second with the same layout, so COUNT is the total parameter
+// count and the kernel needs no knowledge of tensors. The learning rate is a per-step uniform (the
+// training loop rewrites it with queue.writeBuffer), so a schedule never recompiles anything.
+
+override COUNT: u32;
+override WG: u32 = 256u;
+
+struct SgdStep {
+  lr: f32,
+}
+
+@group(0) @binding(0) var<storage, read_write> params: array<f32>;
+@group(0) @binding(1) var<storage, read> grads: array<f32>;
+@group(0) @binding(2) var<uniform> step: SgdStep;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= COUNT) { return; }
+  params[i] -= step.lr * grads[i];
+}

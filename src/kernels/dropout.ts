@@ -1,0 +1,58 @@
+import type { Gpu } from '../gpu/device';
+import { kernel, linearGrid, type Binding, type KernelCall } from '../gpu/kernel';
+import { UsageError } from '../errors';
+
+export interface DropoutSpec {
+  /** Fraction dropped, in [0, 1). */
+  rate: number;
+  /** Elements. */
+  count: number;
+  /** The layer's id, so that two dropout layers draw independent masks in the same step. */
+  stream: number;
+}
+
+/** Elements the dropout mask keeps iff the top 24 bits of their hash lane are >= this. */
+export function dropoutThreshold(rate: number): number {
+  return Math.ceil(rate * 2 ** 24);
+}
+
+const WG = 256;
+const PER_INVOCATION = 4; // elements per pcg4d hash (fixed in the shader)
+
+function dropoutCall(gpu: Gpu, spec: DropoutSpec, entry: 'apply' | 'apply_in_place', bindings: Binding[], label: string): Promise<KernelCall> {
+  const { rate, count, stream } = spec;
+  if (!(rate >= 0 && rate < 1)) throw new UsageError(`Dropout rate must be in [0, 1); got ${rate}.`);
+  if (!Number.isInteger(stream) || stream < 0 || stream > 0xffffffff) throw new UsageError(`Dropout stream must be a u32; got ${stream}.`);
+  return kernel(gpu, {
+    label: `${label} p=${rate} n=${count}`,
+    shader: 'dropout',
+    entry,
+    constants: { COUNT: count, STREAM: stream, THRESHOLD: dropoutThreshold(rate), SCALE: 1 / (1 - rate), WG },
+    bindings,
+    workgroups: linearGrid(Math.ceil(count / PER_INVOCATION), WG),
+    flops: count,
+    bytes: 8 * count,
+  });
+}
+
+/**
+ * y = x ⊙ mask / (1 - rate): inverted dropout, see shaders/dropout.wgsl. `step` is the per-step
+ * uniform of shaders/step.wgsl (./step.ts); the mask depends on its `seed` and `step` and on
+ * `spec.stream`, and is recomputed, never stored.
+ */
+export function dropoutForward(gpu: Gpu, spec: DropoutSpec, io: { step: Binding; x: Binding; y: Binding }): Promise<KernelCall> {
+  return dropoutCall(gpu, spec, 'apply', [io.step, io.y, io.x], 'dropout forward');
+}
+
+/**
+ * dx = dy ⊙ mask / (1 - rate), with the forward pass's mask: record it in the same step (the same
+ * uniform values). It is the forward pass's pipeline.
+ */
+export function dropoutBackward(gpu: Gpu, spec: DropoutSpec, io: { step: Binding; dy: Binding; dx: Binding }): Promise<KernelCall> {
+  return dropoutCall(gpu, spec, 'apply', [io.step, io.dx, io.dy], 'dropout backward');
+}
+
+/** data ⊙= mask / (1 - rate), in place: forward (data = x) or backward (data = dy), same mask. */
+export function dropoutInPlace(gpu: Gpu, spec: DropoutSpec, io: { step: Binding; data: Binding }): Promise<KernelCall> {
+  return dropoutCall(gpu, spec, 'apply_in_place', [io.step, io.data], 'dropout in place');
+}

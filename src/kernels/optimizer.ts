@@ -1,0 +1,112 @@
+/**
+ * Optimiser steps: one elementwise dispatch over a model's whole parameter buffer.
+ *
+ * The scheduler keeps every parameter in one f32 buffer, the gradients in a second with the same
+ * layout (and Adam's m and v in two more), so a step is a single kernel over `count` = the total
+ * parameter count, whatever the tensors. Values that change between steps (the learning rate, and
+ * Adam's bias correction) live in a 16-byte uniform the training loop rewrites before each step's
+ * submit with `writeSgdStep` / `writeAdamStep`: no pipeline or bind group is made per step.
+ *
+ *   const hyper = optimizerUniform(gpu);
+ *   const step = await adamStep(gpu, { count }, { params, grads, m, v, hyper });
+ *   // each step: writeAdamStep(gpu, hyper, { lr, t }); then submit [...backward, step]
+ */
+import { uniformBuffer, writeBuffer } from '../gpu/buffers';
+import type { Gpu } from '../gpu/device';
+import { kernel, linearGrid, type Binding, type KernelCall } from '../gpu/kernel';
+
+const WG = 256;
+
+/** Keras' Adam defaults. */
+export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+
+export interface AdamHyperparameters {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+export interface SgdBindings {
+  /** Updated in place. */
+  params: Binding;
+  grads: Binding;
+  /** The per-step uniform, from `optimizerUniform`. */
+  hyper: Binding;
+}
+
+export interface AdamBindings extends SgdBindings {
+  /** First and second moments, same layout as `params`, zero before the first step; updated in place. */
+  m: Binding;
+  v: Binding;
+}
+
+/** The per-step uniform either optimiser reads (one f32, padded to 16 bytes). */
+export function optimizerUniform(gpu: Gpu, label = 'optimizer step'): GPUBuffer {
+  return uniformBuffer(gpu, label, 16);
+}
+
+/** p -= lr * g over `count` parameters (Keras' SGD without momentum); lr comes from `hyper`. */
+export async function sgdStep(gpu: Gpu, shape: { count: number }, io: SgdBindings): Promise<KernelCall> {
+  const { count } = shape;
+  checkCount(count);
+  return kernel(gpu, {
+    label: `sgd step [${count}]`,
+    shader: 'sgd',
+    entry: 'main',
+    constants: { COUNT: count, WG },
+    bindings: [io.params, io.grads, io.hyper],
+    workgroups: linearGrid(count, WG),
+    flops: 2 * count,
+    bytes: 12 * count,
+  });
+}
+
+/** Sets the learning rate the next `sgdStep` dispatch uses. */
+export function writeSgdStep(gpu: Gpu, hyper: Binding, step: { lr: number }): void {
+  writeBuffer(gpu, hyper, Float32Array.of(step.lr));
+}
+
+/**
+ * One Keras Adam step over `count` parameters, in place on params, m and v; see shaders/adam.wgsl
+ * for the formula. Pass the same betas to `writeAdamStep`.
+ */
+export async function adamStep(gpu: Gpu, config: { count: number } & AdamHyperparameters, io: AdamBindings): Promise<KernelCall> {
+  const { count, beta1 = ADAM_DEFAULTS.beta1, beta2 = ADAM_DEFAULTS.beta2, epsilon = ADAM_DEFAULTS.epsilon } = config;
+  checkCount(count);
+  if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) throw new Error(`Adam: betas must be in [0, 1), got ${beta1}, ${beta2}`);
+  return kernel(gpu, {
+    label: `adam step [${count}]`,
+    shader: 'adam',
+    entry: 'main',
+    constants: {
+      COUNT: count,
+      BETA1: beta1,
+      BETA2: beta2,
+      EPSILON: epsilon,
+      // In float64 here: in f32, 1 - f32(0.999) is 1.3e-5 away from 0.001.
+      ONE_MINUS_BETA1: 1 - beta1,
+      ONE_MINUS_BETA2: 1 - beta2,
+      WG,
+    },
+    bindings: [io.params, io.grads, io.m, io.v, io.hyper],
+    workgroups: linearGrid(count, WG),
+    flops: 13 * count,
+    bytes: 28 * count,
+  });
+}
+
+/** Adam's step size for step `t` (1-based): lr * sqrt(1 - beta2^t) / (1 - beta1^t), in float64. */
+export function adamAlpha(lr: number, t: number, beta1: number = ADAM_DEFAULTS.beta1, beta2: number = ADAM_DEFAULTS.beta2): number {
+  if (!Number.isInteger(t) || t < 1) throw new Error(`Adam: the step t counts from 1, got ${t}`);
+  // At t = 1, 1 - beta2^t cancels three digits: harmless among float64's 16, not among f32's 7.
+  return (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+}
+
+/** Sets the next `adamStep` dispatch to be step `t` (1 for the first) at learning rate `lr`. */
+export function writeAdamStep(gpu: Gpu, hyper: Binding, step: { lr: number; t: number } & Omit<AdamHyperparameters, 'epsilon'>): void {
+  writeBuffer(gpu, hyper, Float32Array.of(adamAlpha(step.lr, step.t, step.beta1, step.beta2)));
+}
+
+function checkCount(count: number): void {
+  if (!Number.isInteger(count) || count < 1 || count > 0xffffffff) throw new Error(`optimizer: count must be a positive u32, got ${count}`);
+}

@@ -1,0 +1,90 @@
+import { ShapeError } from '../errors';
+import type { Activation } from '../kernels/activation';
+import { matmul } from '../kernels/matmul';
+import { sumRows, sumRowsScratchBytes } from '../kernels/reduce';
+import type { BackwardContext, Layer, LayerContext, ParamSpec, Shape } from './layer';
+import type { TensorRef } from '../graph/program';
+
+/**
+ * y = act(x·W + b), with W stored [in, out] (Keras' kernel layout). 'softmax' is only meaningful on
+ * the last layer, where the loss fuses it with cross-entropy; this layer then emits logits.
+ */
+export class Dense implements Layer {
+  readonly kind = 'Dense';
+  readonly fusesInputGate = true;
+
+  constructor(
+    readonly units: number,
+    readonly activation: Activation | 'softmax' = 'linear',
+    readonly name = 'dense',
+  ) {
+    if (!Number.isInteger(units) || units < 1) {
+      throw new ShapeError(`${name}: a Dense layer needs a positive whole number of units, got ${units}.`);
+    }
+  }
+
+  outputShape(input: Shape): Shape {
+    if (input.length !== 1) {
+      throw new ShapeError(
+        `${this.name}: Dense expects a flat input (features), got shape [${input.join(', ')}].`,
+        'Add a Flatten layer before it.',
+      );
+    }
+    return [this.units];
+  }
+
+  paramSpecs(input: Shape): ParamSpec[] {
+    const fanIn = input[0]!;
+    return [
+      { name: 'kernel', shape: [fanIn, this.units], init: { kind: 'glorot-uniform', fanIn, fanOut: this.units } },
+      { name: 'bias', shape: [this.units], init: { kind: 'zeros' } },
+    ];
+  }
+
+  /** The activation the kernel applies: softmax belongs to the loss (or the predict program). */
+  private get epilogueAct(): Activation {
+    return this.activation === 'softmax' ? 'linear' : this.activation;
+  }
+
+  forward(ctx: LayerContext, x: TensorRef, y: TensorRef): void {
+    const { gpu, batch, params } = ctx;
+    const [k, n] = [ctx.input[0]!, this.units];
+    ctx.program.op({
+      label: `${this.name} forward`,
+      reads: [x],
+      writes: [y],
+      build: async (bind) => [
+        await matmul(gpu, { m: batch, n, k }, { a: bind(x), b: params.kernel!, c: bind(y) },
+          { kind: 'bias-act', bias: params.bias!, act: this.epilogueAct }, `${this.name} forward`),
+      ],
+    });
+  }
+
+  backward(ctx: BackwardContext): void {
+    const { gpu, batch, params, grads, x, dy, dx, gate } = ctx;
+    const [inF, outF] = [ctx.input[0]!, this.units];
+    if (dx) {
+      ctx.program.op({
+        label: `${this.name} grad input`,
+        reads: gate ? [dy, gate.y] : [dy],
+        writes: [dx],
+        build: async (bind) => [
+          await matmul(gpu, { m: batch, n: inF, k: outF, transB: true }, { a: bind(dy), b: params.kernel!, c: bind(dx) },
+            gate ? { kind: 'gate', y: bind(gate.y), act: gate.act } : { kind: 'none' }, `${this.name} grad input`),
+        ],
+      });
+    }
+    const biasShape = { rows: batch, cols: outF };
+    const partial = sumRowsScratchBytes(biasShape) > 0 ? ctx.scratch('bias grad partial sums', sumRowsScratchBytes(biasShape)) : null;
+    ctx.program.op({
+      label: `${this.name} grad params`,
+      reads: [x, dy],
+      writes: partial ? [partial] : [],
+      build: async (bind) => [
+        await matmul(gpu, { m: inF, n: outF, k: batch, transA: true }, { a: bind(x), b: bind(dy), c: grads.kernel! },
+          { kind: 'none' }, `${this.name} grad kernel`),
+        ...(await sumRows(gpu, biasShape, { x: bind(dy), out: grads.bias!, ...(partial ? { scratch: bind(partial) } : {}) })),
+      ],
+    });
+  }
+}

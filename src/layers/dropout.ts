@@ -1,0 +1,54 @@
+import { ShapeError } from '../errors';
+import type { TensorRef } from '../graph/program';
+import { dropoutBackward, dropoutForward } from '../kernels/dropout';
+import { sizeOf, type BackwardContext, type Layer, type LayerContext, type Shape } from './layer';
+
+/**
+ * Inverted dropout: while training, keep each value with probability 1 - rate and scale it by
+ * 1 / (1 - rate); at inference, the identity (the layer is skipped). The mask is never stored:
+ * backward recomputes it from the same seed, step and layer index (shaders/dropout.wgsl).
+ */
+export class Dropout implements Layer {
+  readonly kind = 'Dropout';
+  readonly activation = 'linear' as const;
+  readonly trainingOnly = true;
+
+  constructor(
+    readonly rate: number,
+    readonly name = 'dropout',
+  ) {
+    if (!(rate >= 0 && rate < 1)) throw new ShapeError(`${name}: the dropout rate must be at least 0 and below 1, got ${rate}.`);
+  }
+
+  outputShape(input: Shape): Shape {
+    return input;
+  }
+
+  paramSpecs() {
+    return [];
+  }
+
+  private spec(ctx: LayerContext) {
+    return { rate: this.rate, count: ctx.batch * sizeOf(ctx.input), stream: ctx.index };
+  }
+
+  forward(ctx: LayerContext, x: TensorRef, y: TensorRef): void {
+    ctx.program.op({
+      label: `${this.name} forward`,
+      reads: [x],
+      writes: [y],
+      build: async (bind) => [await dropoutForward(ctx.gpu, this.spec(ctx), { step: { buffer: ctx.stepUniform }, x: bind(x), y: bind(y) })],
+    });
+  }
+
+  backward(ctx: BackwardContext): void {
+    const { dx, dy } = ctx;
+    if (!dx) return;
+    ctx.program.op({
+      label: `${this.name} grad`,
+      reads: [dy],
+      writes: [dx],
+      build: async (bind) => [await dropoutBackward(ctx.gpu, this.spec(ctx), { step: { buffer: ctx.stepUniform }, dy: bind(dy), dx: bind(dx) })],
+    });
+  }
+}

@@ -1,0 +1,81 @@
+import type { Gpu } from '../gpu/device';
+import type { Program, TensorRef } from '../graph/program';
+import type { Activation } from '../kernels/activation';
+
+/** A per-example shape (no batch axis): [features] or [height, width, channels]. */
+export type Shape = readonly number[];
+
+export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
+export const formatShape = (shape: Shape): string => `(${['None', ...shape].join(', ')})`;
+
+/** A trainable tensor a layer owns. */
+export interface ParamSpec {
+  readonly name: string;
+  readonly shape: Shape;
+  readonly init: { kind: 'glorot-uniform'; fanIn: number; fanOut: number } | { kind: 'zeros' };
+}
+
+/** Where a layer's parameters (or their gradients) sit in the model's one parameter buffer. */
+export type ParamBindings = Readonly<Record<string, GPUBufferBinding>>;
+
+/** What a layer sees while it adds its ops to a program. */
+export interface LayerContext {
+  readonly gpu: Gpu;
+  readonly program: Program;
+  readonly batch: number;
+  readonly input: Shape;
+  readonly output: Shape;
+  readonly params: ParamBindings;
+  /** The per-step uniform (step counter, active rows): see graph/step-uniform.ts. */
+  readonly stepUniform: GPUBuffer;
+  /** A stable index of the layer in its model, e.g. to give each dropout layer its own random stream. */
+  readonly index: number;
+  /**
+   * A transient tensor private to this layer, e.g. max-pool's arg-max indices. The same name gives
+   * the same tensor in forward and backward, so the planner keeps it alive from one to the other.
+   */
+  scratch(name: string, bytes: number): TensorRef;
+}
+
+/** The backward pass through an activation, fused into the kernel that produces an input gradient. */
+export interface Gate {
+  readonly act: Activation;
+  /** The activation's forward output. */
+  readonly y: TensorRef;
+}
+
+export interface BackwardContext extends LayerContext {
+  readonly x: TensorRef;
+  readonly y: TensorRef;
+  /** dL/dz for this layer's pre-activation output z: the activation's own gradient is already applied. */
+  readonly dy: TensorRef;
+  /** Where to write dL/dx, or null for the first layer (no one needs it). */
+  readonly dx: TensorRef | null;
+  /** Multiply dx by act'(gate.y): only passed to layers with `fusesInputGate`. */
+  readonly gate: Gate | null;
+  readonly grads: ParamBindings;
+}
+
+/**
+ * A layer of a Sequential model. Forward and backward live side by side: each adds ops (kernels
+ * plus the tensors they touch) to a program, and the memory planner and step encoder take it from
+ * there.
+ */
+export interface Layer {
+  /** Keras-style kind, e.g. 'Dense', for the summary table. */
+  readonly kind: string;
+  readonly name: string;
+  /** The activation fused into this layer's output ('linear' if none). */
+  readonly activation: Activation | 'softmax';
+  /** The output shape, or a ShapeError naming this layer. */
+  outputShape(input: Shape): Shape;
+  paramSpecs(input: Shape): ParamSpec[];
+  /** True when the layer's output is its input, reinterpreted (flatten): no op, no memory. */
+  readonly aliasesInput?: boolean;
+  /** True when backward can fold an activation gradient into the dx it writes. */
+  readonly fusesInputGate?: boolean;
+  /** Identity at inference (dropout): skipped in eval programs. */
+  readonly trainingOnly?: boolean;
+  forward(ctx: LayerContext, x: TensorRef, y: TensorRef, training: boolean): void;
+  backward(ctx: BackwardContext): void;
+}

@@ -1,0 +1,49 @@
+import type { Gpu } from '../gpu/device';
+import { storageBuffer } from '../gpu/buffers';
+import type { KernelCall } from '../gpu/kernel';
+import { adamStep, optimizerUniform, sgdStep, writeAdamStep, writeSgdStep } from '../kernels/optimizer';
+import { UsageError } from '../errors';
+
+/**
+ * An optimiser updates the whole parameter buffer in one dispatch (parameters, gradients and its
+ * own state share one layout; see graph/params.ts). Per-step values go through a 16-byte uniform
+ * written before each step, so the dispatch itself never changes.
+ */
+export interface Optimizer {
+  readonly name: OptimizerKind;
+  readonly lr: number;
+  build(params: GPUBuffer, grads: GPUBuffer): Promise<KernelCall>;
+  /** Prepares update number `t` (1 for the first). Call before submitting that step. */
+  prepare(t: number): void;
+  /** State tensors to checkpoint, by name, each with the parameter buffer's layout. */
+  readonly state: Readonly<Record<string, GPUBuffer>>;
+  release(): void;
+}
+
+export const OPTIMIZERS = ['sgd', 'adam'] as const;
+export type OptimizerKind = (typeof OPTIMIZERS)[number];
+
+export function createOptimizer(gpu: Gpu, kind: OptimizerKind, lr: number, count: number): Optimizer {
+  if (!(lr > 0) || !Number.isFinite(lr)) throw new UsageError(`The learning rate must be a number above 0, got ${lr}.`);
+  const hyper = optimizerUniform(gpu);
+  if (kind === 'sgd') {
+    return {
+      name: kind,
+      lr,
+      build: (params, grads) => sgdStep(gpu, { count }, { params, grads, hyper }),
+      prepare: () => writeSgdStep(gpu, hyper, { lr }),
+      state: {},
+      release: () => hyper.destroy(),
+    };
+  }
+  const m = storageBuffer(gpu, 'adam m', count * 4);
+  const v = storageBuffer(gpu, 'adam v', count * 4);
+  return {
+    name: kind,
+    lr,
+    build: (params, grads) => adamStep(gpu, { count }, { params, grads, m, v, hyper }),
+    prepare: (t) => writeAdamStep(gpu, hyper, { lr, t }),
+    state: { m, v },
+    release: () => [hyper, m, v].forEach((b) => b.destroy()),
+  };
+}

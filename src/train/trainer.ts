@@ -1,0 +1,257 @@
+import type { Gpu } from '../gpu/device';
+import { readF32, storageBuffer, writeBuffer } from '../gpu/buffers';
+import { submitCalls } from '../gpu/kernel';
+import type { FashionMnist, Split } from '../data/fashion-mnist';
+import { uploadSplit, type GpuSplit } from '../data/gpu-dataset';
+import { fitStandardScaler, scale01Affine, standardScalerAffine, type PixelAffine } from '../data/preprocess';
+import { permutation } from '../data/shuffle';
+import { UsageError } from '../errors';
+import { compile, type CompiledProgram, type ModelBuffers } from '../graph/compile';
+import type { Program, TensorRef } from '../graph/program';
+import { fill, glorotUniform } from '../kernels/init';
+import { clearMetrics, metricsBuffer, readMetrics, type Metrics, type MetricsBuffer } from '../kernels/metrics';
+import { softmaxXentEvaluate, softmaxXentTrain } from '../kernels/softmax-xent';
+import { stepUniform, writeStepUniform } from '../kernels/step';
+import type { Preprocessing } from '../models/seed-models';
+import type { Sequential } from '../models/sequential';
+import { createOptimizer, type Optimizer, type OptimizerKind } from '../optim/optimizer';
+
+export interface TrainOptions {
+  batchSize: number;
+  lr: number;
+  optimizer: OptimizerKind;
+  seed: number;
+  preprocessing: Preprocessing;
+  /** Hold out this fraction of the training set (its last examples, as Keras' validation_split); 0: validate on the test set. */
+  validationSplit?: number;
+  /** Train on only the first N training examples (quick runs, tests). */
+  trainLimit?: number;
+  /** Evaluate on only the first N test examples. */
+  testLimit?: number;
+  /** Rows per evaluation batch; default 500. */
+  evalBatch?: number;
+}
+
+export interface Evaluation extends Metrics {
+  confusion: Uint32Array;
+}
+
+export interface StepProgress {
+  step: number;
+  steps: number;
+  images: number;
+}
+
+/** Steps recorded between waits for the GPU: bounds queued work without stalling the GPU. */
+const STEPS_PER_FLUSH = 8;
+
+/**
+ * Owns everything a training run keeps on the GPU: the data, the parameters and their gradients,
+ * the optimiser state, the metric accumulators and the compiled programs. After `create`, an epoch
+ * records precompiled dispatches and writes 16-byte uniforms; it reads back only at its end.
+ */
+export class Trainer {
+  private globalStep = 0;
+  private updates = 0;
+
+  private constructor(
+    readonly gpu: Gpu,
+    readonly model: Sequential,
+    readonly options: Readonly<TrainOptions>,
+    readonly trainSplit: GpuSplit,
+    readonly validationSplit: GpuSplit,
+    private readonly buffers: ModelBuffers,
+    readonly optimizer: Optimizer,
+    readonly trainProgram: CompiledProgram,
+    readonly evalProgram: CompiledProgram,
+    private readonly trainMetrics: MetricsBuffer,
+    private readonly evalMetrics: MetricsBuffer,
+  ) {}
+
+  static async create(gpu: Gpu, model: Sequential, data: FashionMnist, options: TrainOptions): Promise<Trainer> {
+    const { train, validation } = splitData(data, options);
+    if (options.batchSize > train.count) {
+      throw new UsageError(`The batch size (${options.batchSize}) is larger than the training set (${train.count} examples).`, 'Use a smaller --batch-size.');
+    }
+    const pixels = data.rows * data.cols;
+    const affine = preprocessingAffine(options.preprocessing, train, pixels);
+    const trainSplit = uploadSplit(gpu, 'train', train, pixels, affine);
+    const validationSplit = uploadSplit(gpu, 'validation', validation, pixels, affine);
+
+    const count = model.params.totalElements;
+    const buffers: ModelBuffers = {
+      params: storageBuffer(gpu, `${model.name} params`, count * 4),
+      grads: storageBuffer(gpu, `${model.name} grads`, count * 4),
+      step: stepUniform(gpu),
+    };
+    await initializeParams(gpu, model, buffers.params, options.seed);
+
+    const classes = model.classes;
+    const trainMetrics = metricsBuffer(gpu, classes, { label: 'train metrics' });
+    const evalMetrics = metricsBuffer(gpu, classes, { confusion: true, label: 'eval metrics' });
+    const optimizer = createOptimizer(gpu, options.optimizer, options.lr, count);
+
+    const trainProgram = await compile(gpu, model, buffers, {
+      mode: 'train',
+      batch: options.batchSize,
+      data: trainSplit,
+      tail: {
+        head(program: Program, logits: TensorRef, labels: TensorRef) {
+          const grad = program.tensor('loss grad', logits.bytes);
+          program.op({
+            label: 'softmax cross-entropy',
+            reads: [logits, labels],
+            writes: [grad],
+            build: async (bind) => [
+              await softmaxXentTrain(gpu, { batch: options.batchSize, classes }, {
+                logits: bind(logits), labels: bind(labels), step: buffers.step, metrics: trainMetrics, grad: bind(grad),
+              }),
+            ],
+          });
+          return grad;
+        },
+        update(program: Program) {
+          program.op({ label: `${optimizer.name} update`, reads: [], writes: [], build: async () => [await optimizer.build(buffers.params, buffers.grads)] });
+        },
+      },
+    });
+    const evalBatch = Math.min(options.evalBatch ?? 500, validation.count);
+    const evalProgram = await compile(gpu, model, buffers, {
+      mode: 'eval',
+      batch: evalBatch,
+      data: validationSplit,
+      tail: {
+        head(program: Program, logits: TensorRef, labels: TensorRef) {
+          const probs = program.tensor('probabilities', logits.bytes);
+          program.op({
+            label: 'softmax cross-entropy (evaluate)',
+            reads: [logits, labels],
+            writes: [probs],
+            build: async (bind) => [
+              await softmaxXentEvaluate(gpu, { batch: evalBatch, classes }, {
+                logits: bind(logits), labels: bind(labels), step: buffers.step, metrics: evalMetrics, probs: bind(probs),
+              }),
+            ],
+          });
+          return null;
+        },
+      },
+    });
+    return new Trainer(gpu, model, options, trainSplit, validationSplit, buffers, optimizer, trainProgram, evalProgram, trainMetrics, evalMetrics);
+  }
+
+  get stepsPerEpoch(): number {
+    return Math.ceil(this.trainSplit.count / this.options.batchSize);
+  }
+
+  /** One pass over the (shuffled) training set; returns its mean loss and accuracy. */
+  async trainEpoch(epoch: number, onProgress?: (p: StepProgress) => void): Promise<Metrics> {
+    const { gpu, options } = this;
+    const n = this.trainSplit.count;
+    const batch = options.batchSize;
+    writeBuffer(gpu, this.trainSplit.order, permutation(n, options.seed, epoch));
+
+    const start = gpu.device.createCommandEncoder({ label: 'epoch start' });
+    clearMetrics(start, this.trainMetrics);
+    gpu.device.queue.submit([start.finish()]);
+
+    const steps = this.stepsPerEpoch;
+    let pending: Promise<void> | null = null;
+    for (let s = 0; s < steps; s++) {
+      const batchStart = s * batch;
+      writeStepUniform(gpu, this.buffers.step, { step: this.globalStep++, batchStart, rows: Math.min(batch, n - batchStart), seed: options.seed });
+      this.optimizer.prepare(++this.updates);
+      const encoder = gpu.device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      this.trainProgram.encode(pass);
+      pass.end();
+      gpu.device.queue.submit([encoder.finish()]);
+      if ((s + 1) % STEPS_PER_FLUSH === 0 || s === steps - 1) {
+        // Wait for the previous group while this one runs: the queue stays fed, and bounded.
+        if (pending) await pending;
+        pending = gpu.device.queue.onSubmittedWorkDone();
+        onProgress?.({ step: s + 1, steps, images: Math.min(n, (s + 1) * batch) });
+      }
+    }
+    if (pending) await pending;
+    return readMetrics(gpu, this.trainMetrics);
+  }
+
+  /** Loss, accuracy and confusion matrix on the validation split (the test set by default). */
+  async evaluate(): Promise<Evaluation> {
+    const { gpu } = this;
+    const n = this.validationSplit.count;
+    const batch = this.evalProgram.batch;
+    const start = gpu.device.createCommandEncoder({ label: 'evaluation start' });
+    clearMetrics(start, this.evalMetrics);
+    gpu.device.queue.submit([start.finish()]);
+    for (let s = 0; s * batch < n; s++) {
+      writeStepUniform(gpu, this.buffers.step, { step: 0, batchStart: s * batch, rows: Math.min(batch, n - s * batch), seed: 0 });
+      submitCalls(gpu, this.evalProgram.calls);
+    }
+    const metrics = await readMetrics(gpu, this.evalMetrics);
+    return { ...metrics, confusion: metrics.confusion! };
+  }
+
+  /** The parameter buffer, as stored (see graph/params.ts for the layout). */
+  async readParams(): Promise<Float32Array> {
+    return readF32(this.gpu, this.buffers.params, this.model.params.totalElements);
+  }
+
+  writeParams(values: Float32Array): void {
+    if (values.length !== this.model.params.totalElements) {
+      throw new UsageError(`Expected ${this.model.params.totalElements} parameter values for ${this.model.name}, got ${values.length}.`);
+    }
+    writeBuffer(this.gpu, this.buffers.params, values);
+  }
+
+  /** Bytes of GPU memory the step's plan uses, and what one buffer per tensor would have used. */
+  memoryReport(): { planned: number; naive: number } {
+    return { planned: this.trainProgram.plan.plannedBytes, naive: this.trainProgram.plan.naiveBytes };
+  }
+
+  release(): void {
+    this.trainProgram.release();
+    this.evalProgram.release();
+    this.optimizer.release();
+    this.trainSplit.release();
+    this.validationSplit.release();
+    for (const b of [this.buffers.params, this.buffers.grads, this.buffers.step, this.trainMetrics.buffer, this.evalMetrics.buffer]) b.destroy();
+  }
+}
+
+/** Glorot-uniform weights and zero biases, from the seed; one submit. */
+export async function initializeParams(gpu: Gpu, model: Sequential, params: GPUBuffer, seed: number): Promise<void> {
+  const calls = await Promise.all(
+    model.params.entries.map((e, tensorId) =>
+      e.spec.init.kind === 'glorot-uniform'
+        ? glorotUniform(gpu, { seed, tensorId, fanIn: e.spec.init.fanIn, fanOut: e.spec.init.fanOut, count: e.count, offset: e.offset }, params)
+        : fill(gpu, { count: e.count, offset: e.offset }, params),
+    ),
+  );
+  submitCalls(gpu, calls);
+}
+
+function preprocessingAffine(kind: Preprocessing, train: Split, pixels: number): PixelAffine {
+  return kind === 'standardize' ? standardScalerAffine(fitStandardScaler(train.images, pixels)) : scale01Affine(pixels);
+}
+
+/** The training and validation splits the options ask for. */
+function splitData(data: FashionMnist, options: TrainOptions): { train: Split; validation: Split } {
+  const pixels = data.rows * data.cols;
+  const take = (s: Split, from: number, to: number): Split => ({
+    images: s.images.subarray(from * pixels, to * pixels),
+    labels: s.labels.subarray(from, to),
+    count: to - from,
+  });
+  let train = data.train;
+  if (options.trainLimit !== undefined) train = take(train, 0, Math.min(options.trainLimit, train.count));
+  const fraction = options.validationSplit ?? 0;
+  if (fraction > 0) {
+    if (!(fraction < 1)) throw new UsageError(`The validation split must be below 1, got ${fraction}.`);
+    const held = Math.max(1, Math.round(train.count * fraction));
+    return { train: take(train, 0, train.count - held), validation: take(train, train.count - held, train.count) };
+  }
+  const test = options.testLimit !== undefined ? take(data.test, 0, Math.min(options.testLimit, data.test.count)) : data.test;
+  return { train, validation: test };
+}

@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { ShapeError } from '../../src/errors';
+import type { Gpu } from '../../src/gpu/device';
+import { bufferFrom, readF32 } from '../../src/gpu/buffers';
+import { submitCalls, type KernelCall } from '../../src/gpu/kernel';
+import type { Activation } from '../../src/kernels/activation';
+import {
+  conv2dBackwardFilter,
+  conv2dBackwardInput,
+  conv2dForward,
+  conv2dGeometry,
+  type Conv2dGeometry,
+  type Conv2dPadding,
+  type Conv2dShape,
+} from '../../src/kernels/conv2d';
+import { expectClose } from '../support/compare';
+import { checked, poisoned, useGpu } from '../support/gpu';
+import { randomF32, testRng } from '../support/random';
+import { conv2dBackwardFilterRef, conv2dBackwardInputRef, conv2dForwardRef, type ConvDims } from '../oracle/conv';
+import { activateGradRef, activateRef } from '../oracle/dense';
+
+const gpu = useGpu();
+
+interface Case extends Conv2dShape {
+  n: number;
+  stride: number;
+  padding: Conv2dPadding;
+}
+
+const c = (n: number, h: number, w: number, cin: number, kh: number, kw: number, cout: number, stride: number, padding: Conv2dPadding): Case =>
+  ({ n, h, w, cin, kh, kw, cout, stride, padding });
+
+// Awkward sizes: channel counts and pixel counts that are not multiples of the 4x4 register block or
+// the 8x8 workgroup, odd and even kernels (even ones pad asymmetrically under 'same'), strides 1 and 2.
+const CASES: Case[] = [
+  c(3, 5, 7, 13, 3, 3, 6, 1, 'same'),
+  c(3, 5, 7, 13, 3, 3, 17, 2, 'same'),
+  c(3, 5, 7, 13, 1, 1, 17, 1, 'valid'),
+  c(3, 5, 7, 13, 5, 5, 6, 1, 'same'),
+  c(3, 5, 7, 13, 5, 5, 17, 2, 'valid'),
+  c(3, 5, 7, 13, 2, 3, 6, 2, 'valid'),
+  c(3, 5, 7, 13, 2, 3, 17, 2, 'same'),
+  c(1, 4, 4, 2, 5, 5, 3, 2, 'same'), // kernel larger than the image; pads 1 before, 2 after
+  c(2, 6, 5, 3, 1, 1, 4, 2, 'valid'), // 1x1 stride 2: input pixels no output reads
+  // The CNN's two layers, at batch 2.
+  c(2, 28, 28, 1, 3, 3, 64, 1, 'same'),
+  c(2, 14, 14, 64, 3, 3, 32, 1, 'same'),
+];
+
+type Fwd = { kind: 'none' } | { kind: 'bias-act'; bias: boolean; act: Activation };
+type Bwd = { kind: 'none' } | { kind: 'gate'; act: Activation };
+const FWD: Fwd[] = [
+  { kind: 'bias-act', bias: true, act: 'relu' },
+  { kind: 'bias-act', bias: true, act: 'sigmoid' },
+  { kind: 'none' },
+  { kind: 'bias-act', bias: true, act: 'linear' },
+  { kind: 'bias-act', bias: false, act: 'relu' },
+];
+const BWD: Bwd[] = [{ kind: 'none' }, { kind: 'gate', act: 'relu' }, { kind: 'gate', act: 'sigmoid' }, { kind: 'gate', act: 'linear' }];
+
+const name = (k: Case) => `${k.n}x${k.h}x${k.w}x${k.cin} * ${k.kh}x${k.kw}x${k.cout} stride ${k.stride} ${k.padding}`;
+const fwdName = (e: Fwd) => (e.kind === 'none' ? 'no epilogue' : `${e.bias ? 'bias+' : ''}${e.act}`);
+const bwdName = (e: Bwd) => (e.kind === 'none' ? 'no gate' : `gate ${e.act}`);
+const dims = (g: Conv2dGeometry, n: number): ConvDims => ({ ...g, n });
+
+// Outputs get this many poisoned elements past their end, which must stay NaN: nothing writes past the tensor.
+const GUARD = 7;
+
+async function run(g: Gpu, call: KernelCall, out: GPUBuffer, count: number): Promise<Float32Array> {
+  const got = await checked(g, async () => (submitCalls(g, [call]), readF32(g, out)));
+  expect(got.subarray(count).every(Number.isNaN), 'elements past the end of the output were written').toBe(true);
+  return got.subarray(0, count);
+}
+
+async function checkForward(k: Case, e: Fwd): Promise<void> {
+  const g = gpu();
+  const { seed, next } = testRng();
+  const geo = conv2dGeometry(k);
+  const x = randomF32(next, k.n * k.h * k.w * k.cin);
+  const w = randomF32(next, k.kh * k.kw * k.cin * k.cout);
+  const bias = randomF32(next, k.cout);
+  const count = k.n * geo.oh * geo.ow * k.cout;
+  const y = poisoned(g, count + GUARD);
+  const useBias = e.kind === 'bias-act' && e.bias;
+  const call = await conv2dForward(
+    g, k, k.n, { x: bufferFrom(g, 'x', x), w: bufferFrom(g, 'w', w), y },
+    e.kind === 'none' ? e : { kind: 'bias-act', act: e.act, ...(useBias ? { bias: bufferFrom(g, 'bias', bias) } : {}) },
+  );
+  const want = conv2dForwardRef(x, w, useBias ? bias : null, dims(geo, k.n), e.kind === 'none' ? 'linear' : e.act);
+  expectClose(await run(g, call, y, count), want, `seed ${seed}`);
+}
+
+async function checkBackwardInput(k: Case, e: Bwd): Promise<void> {
+  const g = gpu();
+  const { seed, next } = testRng();
+  const geo = conv2dGeometry(k);
+  const count = k.n * k.h * k.w * k.cin;
+  const dy = randomF32(next, k.n * geo.oh * geo.ow * k.cout);
+  const w = randomF32(next, k.kh * k.kw * k.cin * k.cout);
+  // The previous layer's activation outputs, in the activation's range (ReLU's include exact zeros).
+  const yPrev = e.kind === 'gate' ? randomF32(next, count).map((v) => activateRef(3 * v, e.act)) : null;
+  const dx = poisoned(g, count + GUARD);
+  const call = await conv2dBackwardInput(
+    g, k, k.n, { dy: bufferFrom(g, 'dy', dy), w: bufferFrom(g, 'w', w), dx },
+    e.kind === 'gate' ? { kind: 'gate', act: e.act, y: bufferFrom(g, 'y', yPrev!) } : e,
+  );
+  const want = conv2dBackwardInputRef(dy, w, dims(geo, k.n));
+  if (e.kind === 'gate') want.forEach((v, i) => (want[i] = v * activateGradRef(yPrev![i]!, e.act)));
+  expectClose(await run(g, call, dx, count), want, `seed ${seed}`);
+}
+
+async function checkBackwardFilter(k: Case): Promise<void> {
+  const g = gpu();
+  const { seed, next } = testRng();
+  const geo = conv2dGeometry(k);
+  const x = randomF32(next, k.n * k.h * k.w * k.cin);
+  const dy = randomF32(next, k.n * geo.oh * geo.ow * k.cout);
+  const count = k.kh * k.kw * k.cin * k.cout;
+  const dw = poisoned(g, count + GUARD);
+  const call = await conv2dBackwardFilter(g, k, k.n, { x: bufferFrom(g, 'x', x), dy: bufferFrom(g, 'dy', dy), dw });
+  expectClose(await run(g, call, dw, count), conv2dBackwardFilterRef(x, dy, dims(geo, k.n)), `seed ${seed}`);
+}
+
+describe('conv2dGeometry', () => {
+  // Expected values worked by hand from TensorFlow's rules (and checked against Keras' output shapes).
+  const table: [Conv2dShape, Partial<Conv2dGeometry>][] = [
+    [{ h: 28, w: 28, cin: 1, kh: 3, kw: 3, cout: 64, padding: 'same' }, { oh: 28, ow: 28, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1 }],
+    [{ h: 5, w: 7, cin: 1, kh: 3, kw: 3, cout: 1, stride: 2, padding: 'same' }, { oh: 3, ow: 4, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1 }],
+    [{ h: 6, w: 6, cin: 1, kh: 3, kw: 3, cout: 1, stride: 2, padding: 'same' }, { oh: 3, ow: 3, padTop: 0, padBottom: 1, padLeft: 0, padRight: 1 }],
+    [{ h: 4, w: 4, cin: 1, kh: 5, kw: 5, cout: 1, stride: 2, padding: 'same' }, { oh: 2, ow: 2, padTop: 1, padBottom: 2, padLeft: 1, padRight: 2 }],
+    [{ h: 5, w: 7, cin: 1, kh: 2, kw: 3, cout: 1, stride: 1, padding: 'same' }, { oh: 5, ow: 7, padTop: 0, padBottom: 1, padLeft: 1, padRight: 1 }],
+    [{ h: 5, w: 7, cin: 1, kh: 2, kw: 3, cout: 1, stride: 2, padding: 'valid' }, { oh: 2, ow: 3, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0 }],
+    [{ h: 5, w: 7, cin: 1, kh: 5, kw: 5, cout: 1 }, { oh: 1, ow: 3, stride: 1, padding: 'valid' }],
+  ];
+  for (const [shape, want] of table) {
+    it(`${shape.h}x${shape.w} * ${shape.kh}x${shape.kw} stride ${shape.stride ?? 1} ${shape.padding ?? 'valid'}`, () => {
+      expect(conv2dGeometry(shape)).toMatchObject(want);
+    });
+  }
+
+  it('throws ShapeError for shapes that cannot work', () => {
+    expect(() => conv2dGeometry({ h: 2, w: 9, cin: 1, kh: 3, kw: 3, cout: 1, padding: 'valid' })).toThrow(ShapeError);
+    expect(() => conv2dGeometry({ h: 2, w: 9, cin: 1, kh: 3, kw: 3, cout: 1, padding: 'valid' })).toThrow(/3x3 kernel does not fit in a 2x9 input/);
+    expect(() => conv2dGeometry({ h: 8, w: 8, cin: 0, kh: 3, kw: 3, cout: 1 })).toThrow(ShapeError);
+    expect(() => conv2dGeometry({ h: 8, w: 8, cin: 1, kh: 3, kw: 3, cout: 1, stride: 1.5 })).toThrow(ShapeError);
+    // 'same' accepts a kernel larger than the image.
+    expect(conv2dGeometry({ h: 2, w: 2, cin: 1, kh: 3, kw: 3, cout: 1, padding: 'same' })).toMatchObject({ oh: 2, ow: 2 });
+  });
+});
+
+describe('conv2d oracle', () => {
+  // The backward references are the adjoints of the forward one: <conv(x), dy> = <x, dx(dy)> = <w, dw(x, dy)>.
+  it('backward references are adjoints of the forward reference', () => {
+    const { seed, next } = testRng();
+    for (const k of CASES.slice(0, 9)) {
+      const d = dims(conv2dGeometry(k), k.n);
+      const x = randomF32(next, k.n * k.h * k.w * k.cin);
+      const w = randomF32(next, k.kh * k.kw * k.cin * k.cout);
+      const dy = randomF32(next, k.n * d.oh * d.ow * k.cout);
+      const dot = (p: ArrayLike<number>, q: ArrayLike<number>) => Array.from(p).reduce((s, v, i) => s + v * q[i]!, 0);
+      const yDy = dot(conv2dForwardRef(x, w, null, d), dy);
+      expect(dot(x, conv2dBackwardInputRef(dy, w, d)), `${name(k)}, seed ${seed}`).toBeCloseTo(yDy, 9);
+      expect(dot(w, conv2dBackwardFilterRef(x, dy, d)), `${name(k)}, seed ${seed}`).toBeCloseTo(yDy, 9);
+    }
+  });
+});
+
+describe('conv2d', () => {
+  CASES.forEach((k, i) => {
+    const fwd = FWD[i % FWD.length]!;
+    const bwd = BWD[i % BWD.length]!;
+    it(`${name(k)}: forward, ${fwdName(fwd)}`, () => checkForward(k, fwd));
+    it(`${name(k)}: backward_input, ${bwdName(bwd)}`, () => checkBackwardInput(k, bwd));
+    it(`${name(k)}: backward_filter`, () => checkBackwardFilter(k));
+  });
+
+  // Every epilogue on one shape (stride 2, asymmetric 'same' padding).
+  const k = CASES[6]!;
+  for (const e of FWD) it(`${name(k)}: forward, ${fwdName(e)}`, () => checkForward(k, e));
+  for (const e of BWD) it(`${name(k)}: backward_input, ${bwdName(e)}`, () => checkBackwardInput(k, e));
+
+  // More than 65,535 workgroups of row blocks: the grid folds them into z.
+  const big = c(1, 1500, 1500, 1, 1, 1, 1, 1, 'valid');
+  it(`${name(big)}: forward and backward_input fold a large grid`, async () => {
+    await checkForward(big, { kind: 'bias-act', bias: true, act: 'linear' });
+    await checkBackwardInput(big, { kind: 'none' });
+  });
+
+  it('throws ShapeError before compiling anything', async () => {
+    const g = gpu();
+    const b = poisoned(g, 4);
+    await expect(conv2dForward(g, { h: 2, w: 2, cin: 1, kh: 3, kw: 3, cout: 1 }, 1, { x: b, w: b, y: b })).rejects.toThrow(ShapeError);
+    await expect(conv2dBackwardFilter(g, { h: 4, w: 4, cin: 1, kh: 3, kw: 3, cout: 1 }, 0, { x: b, dy: b, dw: b })).rejects.toThrow(ShapeError);
+  });
+});

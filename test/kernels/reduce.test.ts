@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { bufferFrom, readF32 } from '../../src/gpu/buffers';
+import { submitCalls } from '../../src/gpu/kernel';
+import { SUM_ROWS_CHUNK, sumRows, sumRowsScratchBytes } from '../../src/kernels/reduce';
+import { expectClose } from '../support/compare';
+import { checked, poisoned, useGpu } from '../support/gpu';
+import { randomF32, testRng } from '../support/random';
+import { sumRowsRef } from '../oracle/loss';
+
+const gpu = useGpu();
+
+// Single pass (rows <= one chunk), two passes with a short last chunk, columns not a multiple of the
+// 4 an invocation owns, the dense bias gradient [64, 512] and the CNN's first conv [50176, 64].
+const SHAPES = [
+  { rows: 1, cols: 1 },
+  { rows: 3, cols: 5 },
+  { rows: 64, cols: 512 },
+  { rows: SUM_ROWS_CHUNK, cols: 10 },
+  { rows: SUM_ROWS_CHUNK + 1, cols: 3 },
+  { rows: 1000, cols: 1 },
+  { rows: 4099, cols: 33 },
+  { rows: 50_176, cols: 64 },
+];
+
+describe('sumRows', () => {
+  for (const { rows, cols } of SHAPES) {
+    it(`column sums of ${rows}x${cols}`, async () => {
+      const g = gpu();
+      const { seed, next } = testRng();
+      const x = randomF32(next, rows * cols);
+      const out = poisoned(g, cols);
+      const scratchBytes = sumRowsScratchBytes({ rows, cols });
+      const scratch = scratchBytes ? poisoned(g, scratchBytes / 4, 'scratch') : undefined;
+      const calls = await sumRows(g, { rows, cols }, { x: bufferFrom(g, 'x', x), out, scratch });
+      expect(calls.length).toBe(rows > SUM_ROWS_CHUNK ? 2 : 1);
+      const got = await checked(g, async () => (submitCalls(g, calls), readF32(g, out)));
+      expectClose(got, sumRowsRef(x, rows, cols), `seed ${seed}`);
+    });
+  }
+
+  it('allocates its own scratch when none is given', async () => {
+    const g = gpu();
+    const { seed, next } = testRng();
+    const [rows, cols] = [777, 7];
+    const x = randomF32(next, rows * cols);
+    const out = poisoned(g, cols);
+    const calls = await sumRows(g, { rows, cols }, { x: bufferFrom(g, 'x', x), out });
+    const got = await checked(g, async () => (submitCalls(g, calls), readF32(g, out)));
+    expectClose(got, sumRowsRef(x, rows, cols), `seed ${seed}`);
+  });
+});
