@@ -37,6 +37,8 @@ export interface CompiledProgram {
   readonly batch: number;
   readonly calls: readonly KernelCall[];
   readonly plan: MemoryPlan;
+  /** The symbolic program the kernels were built from (ops, tensors, lifetimes). */
+  readonly program: Program;
   /** The input batch and the logits, for callers that read them (predict, tests). */
   readonly tensors: { x: GPUBufferBinding; logits: GPUBufferBinding; labels: GPUBufferBinding };
   /** Records the whole program into `pass`. */
@@ -157,6 +159,7 @@ export async function compile(gpu: Gpu, model: Sequential, buffers: ModelBuffers
     batch,
     calls,
     plan,
+    program,
     tensors: { x: bind(x), logits: bind(logits), labels: bind(labels) },
     encode: (pass) => encodeCalls(pass, calls),
     release: () => slots.forEach((b) => b.destroy()),

@@ -18,8 +18,8 @@ export class Conv2d implements Layer {
   readonly kind = 'Conv2D';
   readonly fusesInputGate = true;
   readonly activation: Activation;
-  private readonly kh: number;
-  private readonly kw: number;
+  readonly kh: number;
+  readonly kw: number;
 
   constructor(
     readonly options: Conv2dOptions,

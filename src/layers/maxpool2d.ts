@@ -12,8 +12,8 @@ export interface MaxPoolOptions {
 export class MaxPool2d implements Layer {
   readonly kind = 'MaxPooling2D';
   readonly activation = 'linear' as const;
-  private readonly pool: readonly [number, number];
-  private readonly stride: readonly [number, number];
+  readonly pool: readonly [number, number];
+  readonly stride: readonly [number, number];
 
   constructor(options: MaxPoolOptions = {}, readonly name = 'max_pooling2d') {
     const pair = (v: number | readonly [number, number]) => (typeof v === 'number' ? ([v, v] as const) : v);

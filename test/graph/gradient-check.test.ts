@@ -1,0 +1,120 @@
+/**
+ * Finite-difference gradient check of every backward kernel, through whole training programs:
+ * the GPU's parameter gradients after one compiled training step must match central differences
+ * of the float64 oracle's loss, for every parameter of small networks at awkward sizes.
+ */
+import { describe, expect, it } from 'vitest';
+import { readF32, storageBuffer } from '../../src/gpu/buffers';
+import { submitCalls } from '../../src/gpu/kernel';
+import { uploadSplit } from '../../src/data/gpu-dataset';
+import { scale01Affine } from '../../src/data/preprocess';
+import { compile } from '../../src/graph/compile';
+import { metricsBuffer, readMetrics } from '../../src/kernels/metrics';
+import { softmaxXentTrain } from '../../src/kernels/softmax-xent';
+import { stepUniform, writeStepUniform } from '../../src/kernels/step';
+import { Conv2d } from '../../src/layers/conv2d';
+import { Dense } from '../../src/layers/dense';
+import { Dropout } from '../../src/layers/dropout';
+import { Flatten } from '../../src/layers/flatten';
+import { MaxPool2d } from '../../src/layers/maxpool2d';
+import { Sequential } from '../../src/models/sequential';
+import { initializeParams } from '../../src/train/trainer';
+import { useGpu } from '../support/gpu';
+import { testRng } from '../support/random';
+import { networkLossRef } from '../oracle/network';
+
+const gpu = useGpu();
+
+const NETWORKS: { name: string; build: () => Sequential }[] = [
+  {
+    // conv (relu) -> strided conv (sigmoid, its input gradient gated by the relu) -> dropout -> max-pool
+    // -> flatten -> dense (relu) -> dense: every backward kernel, fused and stand-alone activation grads.
+    name: 'conv, strided conv, dropout, pool, dense',
+    build: () =>
+      new Sequential('tiny-cnn', [6, 7, 2], [
+        new Conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }, 'conv_a'),
+        new Conv2d({ filters: 5, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'sigmoid' }, 'conv_b'),
+        new Dropout(0.25, 'dropout'),
+        new MaxPool2d({ poolSize: 2 }, 'pool'),
+        new Flatten('flatten'),
+        new Dense(5, 'relu', 'dense_a'),
+        new Dense(3, 'softmax', 'dense_b'),
+      ]),
+  },
+  {
+    name: 'dense sigmoid -> dense relu -> dense',
+    build: () =>
+      new Sequential('tiny-mlp', [13], [new Dense(7, 'sigmoid', 'dense_a'), new Dense(6, 'relu', 'dense_b'), new Dense(4, 'softmax', 'dense_c')]),
+  },
+];
+
+describe('gradient check through a compiled training step', () => {
+  for (const { name, build } of NETWORKS) {
+    for (const rows of [3, 2]) {
+      it(`${name}, ${rows} of 3 rows active`, async () => {
+        const g = gpu();
+        const { seed, next } = testRng();
+        const model = build();
+        const batch = 3;
+        const pixels = model.shapes[0]!.reduce((a, b) => a * b, 1);
+        const images = Uint8Array.from({ length: batch * pixels }, () => Math.floor(next() * 256));
+        const labels = Uint8Array.from({ length: batch }, () => Math.floor(next() * model.classes));
+        const affine = scale01Affine(pixels);
+        const data = uploadSplit(g, 'check', { images, labels, count: batch }, pixels, affine);
+
+        const count = model.params.totalElements;
+        const buffers = { params: storageBuffer(g, 'params', count * 4), grads: storageBuffer(g, 'grads', count * 4), step: stepUniform(g) };
+        await initializeParams(g, model, buffers.params, seed);
+        const metrics = metricsBuffer(g, model.classes);
+        const program = await compile(g, model, buffers, {
+          mode: 'train',
+          batch,
+          data,
+          tail: {
+            head(p, logits, y) {
+              const grad = p.tensor('loss grad', logits.bytes);
+              p.op({
+                label: 'loss', reads: [logits, y], writes: [grad],
+                build: async (bind) => [await softmaxXentTrain(g, { batch, classes: model.classes }, { logits: bind(logits), labels: bind(y), step: buffers.step, metrics, grad: bind(grad) })],
+              });
+              return grad;
+            },
+          },
+        });
+        const draw = { seed, step: 7 };
+        writeStepUniform(g, buffers.step, { step: draw.step, batchStart: 0, rows, seed });
+        submitCalls(g, program.calls);
+        const [params, grads, m] = await Promise.all([readF32(g, buffers.params, count), readF32(g, buffers.grads, count), readMetrics(g, metrics)]);
+
+        const x = Float64Array.from(images, (b, i) => Math.fround(b * affine.scale[i % pixels]!));
+        const p64 = Float64Array.from(params);
+        const loss = (p: Float64Array) => networkLossRef(model, p, x, labels, batch, rows, draw);
+        expect(m.lossSum / m.rows, `loss, seed ${seed}`).toBeCloseTo(loss(p64), 5);
+
+        // Central differences; h small enough that a ReLU kink or a pooling switch is rarely crossed,
+        // large enough that float64 cancellation stays far below the tolerance.
+        const h = 1e-6;
+        for (const e of model.params.entries) {
+          const fd = new Float64Array(e.count);
+          for (let i = 0; i < e.count; i++) {
+            const at = e.offset + i;
+            const saved = p64[at]!;
+            p64[at] = saved + h;
+            const up = loss(p64);
+            p64[at] = saved - h;
+            const down = loss(p64);
+            p64[at] = saved;
+            fd[i] = (up - down) / (2 * h);
+          }
+          const got = grads.subarray(e.offset, e.offset + e.count);
+          const scale = Math.max(...fd.map(Math.abs));
+          const err = Math.max(...fd.map((v, i) => Math.abs(v - got[i]!))) / scale;
+          expect(scale, `${e.layerName}.${e.spec.name} gradient is not all zero`).toBeGreaterThan(0);
+          expect(err, `${e.layerName}.${e.spec.name}: relative error vs finite differences, seed ${seed}`).toBeLessThan(1e-5);
+        }
+        program.release();
+        data.release();
+      });
+    }
+  }
+});
