@@ -43,3 +43,13 @@ export function oneOf<T extends string>(name: string, choices: readonly T[]) {
 export function listOf<T>(item: (raw: string) => T) {
   return (raw: string): T[] => raw.split(',').map((s) => item(s.trim()));
 }
+
+export function fraction(name: string) {
+  return (raw: string): number => {
+    const v = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(v) || v < 0 || v >= 1) {
+      throw new InvalidArgumentError(`${name} must be a number from 0 up to (not including) 1, got '${raw}'.`);
+    }
+    return v;
+  };
+}

@@ -26,7 +26,10 @@ export interface ModelBuffers {
 
 /** The ops that close a program: the loss (train, eval) or softmax (predict), and the update. */
 export interface ProgramTail {
-  /** Adds the loss (or output) ops after the forward pass; returns dL/dlogits in train mode. */
+  /**
+   * Adds the ops after the forward pass: the loss, or softmax. Returns dL/dlogits in train mode;
+   * otherwise the tensor to expose as the program's output (e.g. probabilities), if any.
+   */
   head(program: Program, logits: TensorRef, labels: TensorRef): TensorRef | null;
   /** Adds ops after the backward pass (the optimiser step), train mode only. */
   update?(program: Program): void;
@@ -39,8 +42,8 @@ export interface CompiledProgram {
   readonly plan: MemoryPlan;
   /** The symbolic program the kernels were built from (ops, tensors, lifetimes). */
   readonly program: Program;
-  /** The input batch and the logits, for callers that read them (predict, tests). */
-  readonly tensors: { x: GPUBufferBinding; logits: GPUBufferBinding; labels: GPUBufferBinding };
+  /** The head's output (eval, predict): valid after the program ran, until it runs again. */
+  readonly output: GPUBufferBinding | null;
   /** Records the whole program into `pass`. */
   encode(pass: GPUComputePassEncoder): void;
   release(): void;
@@ -105,7 +108,8 @@ export async function compile(gpu: Gpu, model: Sequential, buffers: ModelBuffers
   });
 
   const logits = acts.at(-1)!;
-  let grad = options.tail.head(program, logits, labels);
+  const headResult = options.tail.head(program, logits, labels);
+  let grad = headResult;
 
   if (training) {
     if (!grad) throw new Error('A training program needs a loss that returns dL/dlogits.');
@@ -160,7 +164,7 @@ export async function compile(gpu: Gpu, model: Sequential, buffers: ModelBuffers
     calls,
     plan,
     program,
-    tensors: { x: bind(x), logits: bind(logits), labels: bind(labels) },
+    output: !training && headResult ? bind(headResult) : null,
     encode: (pass) => encodeCalls(pass, calls),
     release: () => slots.forEach((b) => b.destroy()),
   };

@@ -55,3 +55,8 @@ export function matmul(gpu: Gpu, shape: MatmulShape, io: MatmulBindings, epilogu
     bytes: 4 * (m * k + k * n + m * n),
   });
 }
+
+/** The kernel configuration matmul() picks for `shape` (for the benchmark's report). */
+export function matmulPlan(_shape: MatmulShape): { name: string } {
+  return { name: `${BLOCK}x${BLOCK} ${WG_X}x${WG_Y} scalar` };
+}

@@ -9,7 +9,7 @@ import { UsageError } from '../errors';
 import { compile, type CompiledProgram, type ModelBuffers } from '../graph/compile';
 import type { Program, TensorRef } from '../graph/program';
 import { fill, glorotUniform } from '../kernels/init';
-import { clearMetrics, metricsBuffer, readMetrics, type Metrics, type MetricsBuffer } from '../kernels/metrics';
+import { clearMetrics, decodeMetrics, metricsBuffer, readMetrics, type Metrics, type MetricsBuffer } from '../kernels/metrics';
 import { softmaxXentEvaluate, softmaxXentTrain } from '../kernels/softmax-xent';
 import { stepUniform, writeStepUniform } from '../kernels/step';
 import type { Preprocessing } from '../models/seed-models';
@@ -30,16 +30,29 @@ export interface TrainOptions {
   testLimit?: number;
   /** Rows per evaluation batch; default 500. */
   evalBatch?: number;
+  /** Use this pre-processing instead of fitting one (e.g. the one saved with trained weights). */
+  affine?: PixelAffine;
 }
 
 export interface Evaluation extends Metrics {
   confusion: Uint32Array;
+  /** Class probabilities [examples, classes], when asked for. */
+  probabilities?: Float32Array;
 }
 
 export interface StepProgress {
   step: number;
   steps: number;
   images: number;
+  /** The epoch's mean loss so far, from a read that never waits for the GPU (lags a few steps). */
+  runningLoss?: number;
+}
+
+/** A compiled evaluation over one split, with its own metric accumulators. */
+interface Evaluator {
+  readonly split: GpuSplit;
+  readonly program: CompiledProgram;
+  readonly metrics: MetricsBuffer;
 }
 
 /** Steps recorded between waits for the GPU: bounds queued work without stalling the GPU. */
@@ -58,25 +71,33 @@ export class Trainer {
     readonly gpu: Gpu,
     readonly model: Sequential,
     readonly options: Readonly<TrainOptions>,
+    readonly affine: PixelAffine,
     readonly trainSplit: GpuSplit,
-    readonly validationSplit: GpuSplit,
     private readonly buffers: ModelBuffers,
     readonly optimizer: Optimizer,
     readonly trainProgram: CompiledProgram,
-    readonly evalProgram: CompiledProgram,
     private readonly trainMetrics: MetricsBuffer,
-    private readonly evalMetrics: MetricsBuffer,
-  ) {}
+    private readonly validation: Evaluator,
+    /** The test set: the validation evaluator itself unless a slice of training data validates. */
+    private readonly test: Evaluator,
+  ) {
+    this.peeks = [0, 1].map(() => ({
+      buffer: gpu.device.createBuffer({ label: 'metrics peek', size: trainMetrics.buffer.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+      busy: false,
+    }));
+  }
+
+  /** Staging buffers for progress reads that never stall a step: a copy is mapped only when idle. */
+  private readonly peeks: { buffer: GPUBuffer; busy: boolean }[];
 
   static async create(gpu: Gpu, model: Sequential, data: FashionMnist, options: TrainOptions): Promise<Trainer> {
-    const { train, validation } = splitData(data, options);
+    const { train, validation, test } = splitData(data, options);
     if (options.batchSize > train.count) {
       throw new UsageError(`The batch size (${options.batchSize}) is larger than the training set (${train.count} examples).`, 'Use a smaller --batch-size.');
     }
     const pixels = data.rows * data.cols;
-    const affine = preprocessingAffine(options.preprocessing, train, pixels);
+    const affine = options.affine ?? preprocessingAffine(options.preprocessing, train, pixels);
     const trainSplit = uploadSplit(gpu, 'train', train, pixels, affine);
-    const validationSplit = uploadSplit(gpu, 'validation', validation, pixels, affine);
 
     const count = model.params.totalElements;
     const buffers: ModelBuffers = {
@@ -88,7 +109,6 @@ export class Trainer {
 
     const classes = model.classes;
     const trainMetrics = metricsBuffer(gpu, classes, { label: 'train metrics' });
-    const evalMetrics = metricsBuffer(gpu, classes, { confusion: true, label: 'eval metrics' });
     const optimizer = createOptimizer(gpu, options.optimizer, options.lr, count);
 
     const trainProgram = await compile(gpu, model, buffers, {
@@ -115,29 +135,9 @@ export class Trainer {
         },
       },
     });
-    const evalBatch = Math.min(options.evalBatch ?? 500, validation.count);
-    const evalProgram = await compile(gpu, model, buffers, {
-      mode: 'eval',
-      batch: evalBatch,
-      data: validationSplit,
-      tail: {
-        head(program: Program, logits: TensorRef, labels: TensorRef) {
-          const probs = program.tensor('probabilities', logits.bytes);
-          program.op({
-            label: 'softmax cross-entropy (evaluate)',
-            reads: [logits, labels],
-            writes: [probs],
-            build: async (bind) => [
-              await softmaxXentEvaluate(gpu, { batch: evalBatch, classes }, {
-                logits: bind(logits), labels: bind(labels), step: buffers.step, metrics: evalMetrics, probs: bind(probs),
-              }),
-            ],
-          });
-          return null;
-        },
-      },
-    });
-    return new Trainer(gpu, model, options, trainSplit, validationSplit, buffers, optimizer, trainProgram, evalProgram, trainMetrics, evalMetrics);
+    const validationEval = await evaluator(gpu, model, buffers, uploadSplit(gpu, 'validation', validation, pixels, affine), options.evalBatch);
+    const testEval = test === validation ? validationEval : await evaluator(gpu, model, buffers, uploadSplit(gpu, 'test', test, pixels, affine), options.evalBatch);
+    return new Trainer(gpu, model, options, affine, trainSplit, buffers, optimizer, trainProgram, trainMetrics, validationEval, testEval);
   }
 
   get stepsPerEpoch(): number {
@@ -161,36 +161,71 @@ export class Trainer {
       const batchStart = s * batch;
       writeStepUniform(gpu, this.buffers.step, { step: this.globalStep++, batchStart, rows: Math.min(batch, n - batchStart), seed: options.seed });
       this.optimizer.prepare(++this.updates);
+      const flush = (s + 1) % STEPS_PER_FLUSH === 0 || s === steps - 1;
       const encoder = gpu.device.createCommandEncoder();
       const pass = encoder.beginComputePass();
       this.trainProgram.encode(pass);
       pass.end();
+      const peek = flush && onProgress ? this.peeks.find((p) => !p.busy) : undefined;
+      if (peek) encoder.copyBufferToBuffer(this.trainMetrics.buffer, 0, peek.buffer, 0, peek.buffer.size);
       gpu.device.queue.submit([encoder.finish()]);
-      if ((s + 1) % STEPS_PER_FLUSH === 0 || s === steps - 1) {
+      if (peek) this.readPeek(peek);
+      if (flush) {
         // Wait for the previous group while this one runs: the queue stays fed, and bounded.
         if (pending) await pending;
         pending = gpu.device.queue.onSubmittedWorkDone();
-        onProgress?.({ step: s + 1, steps, images: Math.min(n, (s + 1) * batch) });
+        onProgress?.({ step: s + 1, steps, images: Math.min(n, (s + 1) * batch), runningLoss: this.runningLoss });
       }
     }
     if (pending) await pending;
     return readMetrics(gpu, this.trainMetrics);
   }
 
-  /** Loss, accuracy and confusion matrix on the validation split (the test set by default). */
-  async evaluate(): Promise<Evaluation> {
+  private runningLoss: number | undefined;
+
+  private readPeek(peek: { buffer: GPUBuffer; busy: boolean }): void {
+    peek.busy = true;
+    void peek.buffer.mapAsync(GPUMapMode.READ).then(
+      () => {
+        const m = decodeMetrics(new Uint32Array(peek.buffer.getMappedRange()), this.model.classes, false);
+        peek.buffer.unmap();
+        peek.busy = false;
+        if (m.rows > 0) this.runningLoss = m.meanLoss;
+      },
+      () => {
+        peek.busy = false; // the device went away; the epoch's own read reports it
+      },
+    );
+  }
+
+  /**
+   * Loss, accuracy and confusion matrix on the validation split (the test set unless a slice of
+   * the training data was held out) or on the test set; with the class probabilities if asked.
+   */
+  async evaluate(which: 'validation' | 'test' = 'validation', options: { probabilities?: boolean } = {}): Promise<Evaluation> {
     const { gpu } = this;
-    const n = this.validationSplit.count;
-    const batch = this.evalProgram.batch;
+    const { split, program, metrics } = which === 'test' ? this.test : this.validation;
+    const n = split.count;
+    const batch = program.batch;
+    const classes = this.model.classes;
+    const all = options.probabilities ? storageBuffer(gpu, 'probabilities', n * classes * 4) : null;
     const start = gpu.device.createCommandEncoder({ label: 'evaluation start' });
-    clearMetrics(start, this.evalMetrics);
+    clearMetrics(start, metrics);
     gpu.device.queue.submit([start.finish()]);
     for (let s = 0; s * batch < n; s++) {
-      writeStepUniform(gpu, this.buffers.step, { step: 0, batchStart: s * batch, rows: Math.min(batch, n - s * batch), seed: 0 });
-      submitCalls(gpu, this.evalProgram.calls);
+      const rows = Math.min(batch, n - s * batch);
+      writeStepUniform(gpu, this.buffers.step, { step: 0, batchStart: s * batch, rows, seed: 0 });
+      const encoder = gpu.device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      program.encode(pass);
+      pass.end();
+      if (all && program.output) encoder.copyBufferToBuffer(program.output.buffer, program.output.offset ?? 0, all, s * batch * classes * 4, rows * classes * 4);
+      gpu.device.queue.submit([encoder.finish()]);
     }
-    const metrics = await readMetrics(gpu, this.evalMetrics);
-    return { ...metrics, confusion: metrics.confusion! };
+    const result = await readMetrics(gpu, metrics);
+    const probabilities = all ? await readF32(gpu, all, n * classes) : undefined;
+    all?.destroy();
+    return { ...result, confusion: result.confusion!, ...(probabilities ? { probabilities } : {}) };
   }
 
   /** The parameter buffer, as stored (see graph/params.ts for the layout). */
@@ -212,12 +247,42 @@ export class Trainer {
 
   release(): void {
     this.trainProgram.release();
-    this.evalProgram.release();
     this.optimizer.release();
     this.trainSplit.release();
-    this.validationSplit.release();
-    for (const b of [this.buffers.params, this.buffers.grads, this.buffers.step, this.trainMetrics.buffer, this.evalMetrics.buffer]) b.destroy();
+    for (const e of new Set([this.validation, this.test])) {
+      e.program.release();
+      e.split.release();
+      e.metrics.buffer.destroy();
+    }
+    for (const b of [this.buffers.params, this.buffers.grads, this.buffers.step, this.trainMetrics.buffer, ...this.peeks.map((p) => p.buffer)]) b.destroy();
   }
+}
+
+/** An evaluation program over `split`, writing its probabilities as the program's output. */
+async function evaluator(gpu: Gpu, model: Sequential, buffers: ModelBuffers, split: GpuSplit, evalBatch = 500): Promise<Evaluator> {
+  const batch = Math.min(evalBatch, split.count);
+  const classes = model.classes;
+  const metrics = metricsBuffer(gpu, classes, { confusion: true, label: 'evaluation metrics' });
+  const program = await compile(gpu, model, buffers, {
+    mode: 'eval',
+    batch,
+    data: split,
+    tail: {
+      head(p: Program, logits: TensorRef, labels: TensorRef) {
+        const probs = p.tensor('probabilities', logits.bytes);
+        p.op({
+          label: 'softmax cross-entropy (evaluate)',
+          reads: [logits, labels],
+          writes: [probs],
+          build: async (bind) => [
+            await softmaxXentEvaluate(gpu, { batch, classes }, { logits: bind(logits), labels: bind(labels), step: buffers.step, metrics, probs: bind(probs) }),
+          ],
+        });
+        return probs;
+      },
+    },
+  });
+  return { split, program, metrics };
 }
 
 /** Glorot-uniform weights and zero biases, from the seed; one submit. */
@@ -237,7 +302,7 @@ function preprocessingAffine(kind: Preprocessing, train: Split, pixels: number):
 }
 
 /** The training and validation splits the options ask for. */
-function splitData(data: FashionMnist, options: TrainOptions): { train: Split; validation: Split } {
+function splitData(data: FashionMnist, options: TrainOptions): { train: Split; validation: Split; test: Split } {
   const pixels = data.rows * data.cols;
   const take = (s: Split, from: number, to: number): Split => ({
     images: s.images.subarray(from * pixels, to * pixels),
@@ -246,12 +311,12 @@ function splitData(data: FashionMnist, options: TrainOptions): { train: Split; v
   });
   let train = data.train;
   if (options.trainLimit !== undefined) train = take(train, 0, Math.min(options.trainLimit, train.count));
+  const test = options.testLimit !== undefined ? take(data.test, 0, Math.min(options.testLimit, data.test.count)) : data.test;
   const fraction = options.validationSplit ?? 0;
   if (fraction > 0) {
     if (!(fraction < 1)) throw new UsageError(`The validation split must be below 1, got ${fraction}.`);
     const held = Math.max(1, Math.round(train.count * fraction));
-    return { train: take(train, 0, train.count - held), validation: take(train, train.count - held, train.count) };
+    return { train: take(train, 0, train.count - held), validation: take(train, train.count - held, train.count), test };
   }
-  const test = options.testLimit !== undefined ? take(data.test, 0, Math.min(options.testLimit, data.test.count)) : data.test;
-  return { train, validation: test };
+  return { train, validation: test, test };
 }

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { DataError, GpuError, ShapeError, UsageError, WgmlError } from '../errors';
+import { registerEvaluate } from './evaluate';
+import { registerReproduce } from './reproduce';
+import { registerSelfcheck } from './selfcheck';
+import { registerSummary } from './summary';
+import { registerSweep } from './sweep';
+import { registerTrain } from './train';
+
+/**
+ * wgml's command line. Exit codes: 0 success; 2 bad usage or bad input (arguments, data files,
+ * weights); 1 a failure at run time (no GPU, a diverged model, a GPU error).
+ */
+const program = new Command('wgml')
+  .description('Train and evaluate the Fashion-MNIST models of the seed report on WebGPU.')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+for (const register of [registerTrain, registerEvaluate, registerSummary, registerReproduce, registerSweep, registerSelfcheck]) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  process.exitCode = exitCode(e);
+  if (!(e instanceof CommanderError)) process.stderr.write(`error: ${e instanceof WgmlError ? e.message : (e as Error).stack ?? String(e)}\n`);
+}
+
+function exitCode(e: unknown): number {
+  if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // help and version exit 0
+  if (e instanceof UsageError || e instanceof DataError || e instanceof ShapeError) return 2;
+  if (e instanceof GpuError) return 1;
+  return 1;
+}

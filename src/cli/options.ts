@@ -1,0 +1,23 @@
+import { Option } from 'commander';
+import { MODEL_NAMES } from '../models/seed-models';
+import { OPTIMIZERS } from '../optim/optimizer';
+import { fraction, oneOf, positiveInt, positiveNumber, seedValue } from './args';
+
+/** Options several commands share, defined once. */
+
+export const modelOption = (required = true) => {
+  const o = new Option('-m, --model <name>', `model: ${MODEL_NAMES.join(', ')}`).argParser(oneOf('--model', MODEL_NAMES));
+  return required ? o.makeOptionMandatory() : o;
+};
+export const dataOption = () =>
+  new Option('--data <dir>', 'directory with the four Fashion-MNIST IDX files (default: $WGML_DATA, ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)');
+export const epochsOption = () => new Option('-e, --epochs <n>', "epochs (default: the report's)").argParser(positiveInt('--epochs'));
+export const batchOption = () => new Option('-b, --batch-size <n>', "batch size (default: the report's)").argParser(positiveInt('--batch-size'));
+export const lrOption = () => new Option('--lr <rate>', "learning rate (default: the report's)").argParser(positiveNumber('--lr'));
+export const optimizerOption = () => new Option('--optimizer <name>', "sgd or adam (default: the report's)").argParser(oneOf('--optimizer', OPTIMIZERS));
+export const seedOption = () => new Option('--seed <n>', 'seed for initialisation, shuffling and dropout').default(1).argParser(seedValue);
+export const validationOption = () =>
+  new Option('--validation-split <fraction>', 'validate on this last fraction of the training set instead of the test set (as the report did)')
+    .default(0)
+    .argParser(fraction('--validation-split'));
+export const limitOption = () => new Option('--limit <n>', 'train on only the first N training images (a quick run)').argParser(positiveInt('--limit'));

@@ -1,0 +1,110 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Gpu } from '../gpu/device';
+import { describeGpu } from '../gpu/device';
+import type { FashionMnist } from '../data/fashion-mnist';
+import { writeFileAtomic } from '../data/write-atomic-node';
+import type { SeedModel } from '../models/seed-models';
+import type { OptimizerKind } from '../optim/optimizer';
+import { writeRunArtifacts } from '../report/write-node';
+import type { Misclassified } from '../report/types';
+import { fit, type FitResult } from '../train/fit';
+import { Trainer, type Evaluation } from '../train/trainer';
+import { encodeWeights } from '../train/weights';
+import { confusionTable } from '../report/confusion';
+import { EpochProgress } from './progress';
+
+export interface RunSettings {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  optimizer: OptimizerKind;
+  seed: number;
+  patience: number | null;
+  validationSplit: number;
+  trainLimit?: number;
+  testLimit?: number;
+}
+
+export interface RunResult extends FitResult {
+  test: Evaluation;
+  out: string;
+  adapter: string;
+}
+
+/** Trains `seed` with `settings`, prints progress, and writes the results folder `out`. */
+export async function trainAndReport(gpu: Gpu, data: FashionMnist, seed: SeedModel, settings: RunSettings, out: string, log: (line: string) => void): Promise<RunResult> {
+  const model = seed.build();
+  const trainer = await Trainer.create(gpu, model, data, {
+    batchSize: settings.batchSize,
+    lr: settings.lr,
+    optimizer: settings.optimizer,
+    seed: settings.seed,
+    preprocessing: seed.preprocessing,
+    validationSplit: settings.validationSplit,
+    ...(settings.trainLimit !== undefined ? { trainLimit: settings.trainLimit } : {}),
+    ...(settings.testLimit !== undefined ? { testLimit: settings.testLimit } : {}),
+  });
+  try {
+    const memory = trainer.memoryReport();
+    log(`${model.name}: ${model.params.paramCount.toLocaleString('en-US')} parameters; ${settings.optimizer} lr ${settings.lr}, batch ${settings.batchSize}, ${settings.epochs} epochs, seed ${settings.seed}`);
+    log(`step: ${trainer.trainProgram.calls.length} dispatches in one submit; activation memory ${mb(memory.planned)} planned vs ${mb(memory.naive)} without sharing`);
+    const progress = new EpochProgress(settings.epochs);
+    const result = await fit(trainer, {
+      epochs: settings.epochs,
+      patience: settings.patience,
+      onEpochStart: (_, steps) => progress.start(_, Math.min(steps * settings.batchSize, trainer.trainSplit.count)),
+      onProgress: (_, p) => progress.update(p),
+      onEpochEnd: (r) => {
+        progress.stop();
+        log(
+          `epoch ${String(r.epoch).padStart(String(settings.epochs).length)}/${settings.epochs}  loss ${r.loss.toFixed(4)}  acc ${r.accuracy.toFixed(4)}  ` +
+            `val_loss ${r.valLoss.toFixed(4)}  val_acc ${r.valAccuracy.toFixed(4)}  ${r.seconds.toFixed(1)}s  ${Math.round(r.imagesPerSecond).toLocaleString('en-US')} img/s`,
+        );
+      },
+    });
+    if (result.stoppedEarly) log(`early stopping: validation loss has not improved for ${settings.patience} epochs`);
+
+    const test = await trainer.evaluate('test', { probabilities: true });
+    log(`test: accuracy ${(100 * test.accuracy).toFixed(2)}%, loss ${test.meanLoss.toFixed(4)}`);
+    log(confusionTable(test.confusion, data.classes));
+
+    await mkdir(out, { recursive: true });
+    const params = await trainer.readParams();
+    await writeFileAtomic(join(out, 'weights.safetensors'), encodeWeights(model, params, trainer.affine, { seed: String(settings.seed) }));
+    const adapter = describeGpu(gpu);
+    await writeRunArtifacts(out, {
+      history: result.history,
+      confusion: test.confusion,
+      classes: data.classes,
+      misclassified: misclassified(test, data, 40),
+      modelSummary: model.summary(),
+      meta: { model: model.name, adapter, settings, testAccuracy: test.accuracy, testLoss: test.meanLoss, reportedAccuracy: seed.reportedAccuracy },
+    });
+    log(`results: ${out}`);
+    return { ...result, test, out, adapter };
+  } finally {
+    trainer.release();
+  }
+}
+
+/** The first `limit` misclassified test images, with the model's answer and its confidence. */
+export function misclassified(test: Evaluation, data: FashionMnist, limit: number): Misclassified[] {
+  const probs = test.probabilities;
+  if (!probs) return [];
+  const classes = data.classes.length;
+  const pixels = data.rows * data.cols;
+  const out: Misclassified[] = [];
+  const n = Math.min(data.test.count, probs.length / classes);
+  for (let i = 0; i < n && out.length < limit; i++) {
+    let predicted = 0;
+    for (let c = 1; c < classes; c++) if (probs[i * classes + c]! > probs[i * classes + predicted]!) predicted = c;
+    const trueLabel = data.test.labels[i]!;
+    if (predicted !== trueLabel) {
+      out.push({ image: data.test.images.subarray(i * pixels, (i + 1) * pixels), trueLabel, predicted, confidence: probs[i * classes + predicted]! });
+    }
+  }
+  return out;
+}
+
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;

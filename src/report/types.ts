@@ -1,0 +1,37 @@
+/**
+ * What a finished training run hands to the report module. Plain data only, so the same values can
+ * come from the trainer in Node, from the demo in the browser, or from a saved history.json.
+ */
+
+/** One epoch's metrics. Accuracies are fractions in [0, 1]; a metric not measured is NaN. */
+export interface EpochRecord {
+  /** 1-based epoch number, as Keras prints it. */
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+  /** Wall-clock seconds the epoch took. */
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export type History = EpochRecord[];
+
+/** Column order of history.csv, and the keys every record must have. */
+export const EPOCH_FIELDS = [
+  'epoch', 'loss', 'accuracy', 'valLoss', 'valAccuracy', 'seconds', 'imagesPerSecond',
+] as const satisfies readonly (keyof EpochRecord)[];
+
+/** A test image the model got wrong. */
+export interface Misclassified {
+  /** 28x28 grey bytes, row-major, 0 = background (as stored in the IDX file). */
+  image: Uint8Array;
+  trueLabel: number;
+  predicted: number;
+  /** Softmax probability of `predicted`, in [0, 1], when known. */
+  confidence?: number;
+}
+
+/** Side of one Fashion-MNIST image. */
+export const IMAGE_SIDE = 28;

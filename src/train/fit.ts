@@ -1,0 +1,80 @@
+import { GpuError } from '../errors';
+import type { Evaluation, StepProgress, Trainer } from './trainer';
+
+/** One epoch of a run, as the report's curves plot it. */
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+  /** Wall time of the training pass (not the validation). */
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface FitOptions {
+  epochs: number;
+  /** Stop when the validation loss has not improved for this many epochs; null: never. */
+  patience: number | null;
+  /** Epochs already done (a resumed run starts after them). */
+  startEpoch?: number;
+  onEpochStart?(epoch: number, steps: number): void;
+  onProgress?(epoch: number, p: StepProgress): void;
+  onEpochEnd?(record: EpochRecord, validation: Evaluation): void | Promise<void>;
+  /** Asked between epochs; true ends the run early (a person pressed stop). */
+  shouldStop?(): boolean;
+}
+
+export interface FitResult {
+  history: EpochRecord[];
+  /** The last validation evaluation. */
+  validation: Evaluation;
+  stoppedEarly: boolean;
+}
+
+/** Trains for `epochs` epochs (or until early stopping), validating after each, as Keras' fit(). */
+export async function fit(trainer: Trainer, options: FitOptions): Promise<FitResult> {
+  const history: EpochRecord[] = [];
+  let best = Infinity;
+  let sinceBest = 0;
+  let validation: Evaluation | undefined;
+  let stoppedEarly = false;
+  for (let epoch = (options.startEpoch ?? 0) + 1; epoch <= options.epochs; epoch++) {
+    options.onEpochStart?.(epoch, trainer.stepsPerEpoch);
+    const started = performance.now();
+    const train = await trainer.trainEpoch(epoch, (p) => options.onProgress?.(epoch, p));
+    const seconds = (performance.now() - started) / 1000;
+    if (!Number.isFinite(train.meanLoss)) {
+      throw new GpuError(
+        `The training loss became ${train.meanLoss} in epoch ${epoch}: the model diverged.`,
+        'Lower the learning rate (--lr), e.g. by a factor of 10.',
+      );
+    }
+    validation = await trainer.evaluate('validation');
+    const record: EpochRecord = {
+      epoch,
+      loss: train.meanLoss,
+      accuracy: train.accuracy,
+      valLoss: validation.meanLoss,
+      valAccuracy: validation.accuracy,
+      seconds,
+      imagesPerSecond: train.rows / seconds,
+    };
+    history.push(record);
+    await options.onEpochEnd?.(record, validation);
+    if (record.valLoss < best) {
+      best = record.valLoss;
+      sinceBest = 0;
+    } else if (options.patience !== null && ++sinceBest >= options.patience) {
+      stoppedEarly = true;
+      break;
+    }
+    if (options.shouldStop?.()) {
+      stoppedEarly = true;
+      break;
+    }
+  }
+  if (!validation) validation = await trainer.evaluate('validation');
+  return { history, validation, stoppedEarly };
+}
