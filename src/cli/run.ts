@@ -80,6 +80,7 @@ export async function trainAndReport(gpu: Gpu, data: FashionMnist, seed: SeedMod
       misclassified: misclassified(test, data, 40),
       modelSummary: model.summary(),
       meta: { model: model.name, adapter, settings, testAccuracy: test.accuracy, testLoss: test.meanLoss, reportedAccuracy: seed.reportedAccuracy },
+      title: model.name,
     });
     log(`results: ${out}`);
     return { ...result, test, out, adapter };

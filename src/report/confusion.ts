@@ -50,6 +50,24 @@ export function shortClassName(name: string, max = 7): string {
   return s.length > max ? s.slice(0, max - 1) + '.' : s;
 }
 
+/**
+ * JSON with the matrix as one line per true class (readable, unlike JSON.stringify's one number per
+ * line), the class names, per-class accuracy and overall accuracy; NaN (an empty class) as null.
+ */
+export function confusionToJson(matrix: Uint32Array, classes: readonly string[]): string {
+  const c = side(matrix, classes);
+  const rows = Array.from({ length: c }, (_, i) => `    ${JSON.stringify(Array.from(matrix.subarray(i * c, (i + 1) * c)))}`);
+  return [
+    '{',
+    `  "classes": ${JSON.stringify(classes)},`,
+    `  "matrix": [\n${rows.join(',\n')}\n  ],`,
+    `  "perClassAccuracy": ${JSON.stringify(perClassAccuracy(matrix))},`,
+    `  "accuracy": ${JSON.stringify(overallAccuracy(matrix))}`,
+    '}',
+    '',
+  ].join('\n');
+}
+
 const percent = (x: number) => (Number.isNaN(x) ? '-' : `${(x * 100).toFixed(1)}%`);
 
 /**

@@ -44,7 +44,7 @@ function enlarge(image: Uint8Array, scale: number): Uint8Array {
   return out;
 }
 
-/** Base64 without Buffer (browser-safe): btoa over a binary string, built in chunks. */
+/** Base64 with btoa (Node 16+ and browsers alike) over a binary string, built in chunks. */
 function base64(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
@@ -73,7 +73,9 @@ export function misclassifiedGridSvg(examples: readonly Misclassified[], classes
   const body: string[] = [];
   body.push(text(width / 2, 26, title, { 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 600 }));
   // Says once which caption is which, instead of prefixing every caption with "true:"/"pred:".
-  body.push(text(width / 2, 46, 'above each image: true class; below, in red: predicted class and its probability', {
+  const withConfidence = examples.some((e) => e.confidence !== undefined);
+  const legend = `above each image: true class; below, in red: predicted class${withConfidence ? ' and its probability' : ''}`;
+  body.push(text(width / 2, 46, legend, {
     'text-anchor': 'middle', 'font-size': 11, fill: '#737373',
   }));
   if (examples.length === 0) body.push(text(width / 2, top + tileH / 2, 'no misclassified examples', { 'text-anchor': 'middle' }));

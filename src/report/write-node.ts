@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../data/write-atomic-node';
-import { confusionSvg, confusionTable, overallAccuracy, perClassAccuracy } from './confusion';
+import { confusionSvg, confusionTable, confusionToJson } from './confusion';
 import { accuracyCurvesSvg, lossCurvesSvg } from './curves';
 import { imagesToPng, misclassifiedGridSvg } from './gallery';
 import { historyToCsv, historyToJson } from './history';
@@ -39,18 +39,12 @@ const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
  */
 export async function writeRunArtifacts(dir: string, run: RunArtifacts): Promise<string[]> {
   const prefix = run.title ? `${run.title}: ` : '';
-  const rows = run.classes.length;
   const files: [string, string | Uint8Array][] = [
     ['history.json', historyToJson(run.history)],
     ['history.csv', historyToCsv(run.history)],
     ['loss.svg', lossCurvesSvg(run.history, { title: `${prefix}loss` })],
     ['accuracy.svg', accuracyCurvesSvg(run.history, { title: `${prefix}accuracy` })],
-    ['confusion.json', json({
-      classes: run.classes,
-      matrix: Array.from({ length: rows }, (_, i) => Array.from(run.confusion.subarray(i * rows, (i + 1) * rows))),
-      perClassAccuracy: perClassAccuracy(run.confusion),
-      accuracy: overallAccuracy(run.confusion),
-    })],
+    ['confusion.json', confusionToJson(run.confusion, run.classes)],
     ['confusion.svg', confusionSvg(run.confusion, run.classes, { title: `${prefix}confusion matrix` })],
     ['confusion.txt', confusionTable(run.confusion, run.classes)],
   ];

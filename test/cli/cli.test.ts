@@ -1,0 +1,43 @@
+/** The command line as a person meets it: help, and clear answers with exit code 2 to bad input, before any GPU work. */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+function cli(...args: string[]) {
+  const r = spawnSync('npx', ['vite-node', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, WGML_DATA: '' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('wgml command line', () => {
+  it('prints help for every command and exits 0', () => {
+    for (const command of ['train', 'evaluate', 'summary', 'reproduce', 'sweep', 'selfcheck']) {
+      const r = cli(command, '--help');
+      expect(r.code, command).toBe(0);
+      expect(r.out, command).toContain(`Usage: wgml ${command}`);
+    }
+  });
+
+  it.each([
+    [['train', '--model', 'resnet'], /--model must be one of one-hidden, mlp, cnn, got 'resnet'/],
+    [['train', '--model', 'cnn', '--lr', '-0.1'], /--lr must be a number greater than 0/],
+    [['train', '--model', 'cnn', '--lr', 'fast'], /--lr must be a number greater than 0, got 'fast'/],
+    [['train', '--model', 'cnn', '--batch-size', '0'], /--batch-size must be a whole number of at least 1/],
+    [['train', '--model', 'cnn', '--epochs', '0'], /--epochs must be a whole number of at least 1/],
+    [['train', '--model', 'cnn', '--optimizer', 'rmsprop'], /--optimizer must be one of sgd, adam/],
+    [['train', '--model', 'cnn', '--frobnicate'], /unknown option '--frobnicate'/],
+    [['train'], /required option '-m, --model <name>' not specified/],
+    [['train', '--model', 'mlp', '--data', '/nonexistent/fashion'], /\/nonexistent\/fashion/],
+    [['evaluate', '--weights', '/nonexistent/weights.safetensors'], /No weights at/],
+    [['bogus'], /unknown command 'bogus'/],
+  ])('%j exits 2 with a clear message', (args, message) => {
+    const r = cli(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
+  });
+
+  it('prints the CNN summary with its 423,338 parameters', () => {
+    const r = cli('summary', '--model', 'cnn');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Total params: 423,338');
+  });
+});
