@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { DataError, GpuError, ShapeError, UsageError, WgmlError } from '../errors';
+import { registerBench } from './bench';
 import { registerEvaluate } from './evaluate';
+import { registerProfile } from './profile';
 import { registerReproduce } from './reproduce';
 import { registerSelfcheck } from './selfcheck';
 import { registerSummary } from './summary';
@@ -16,7 +18,7 @@ const program = new Command('wgml')
   .description('Train and evaluate the Fashion-MNIST models of the seed report on WebGPU.')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
-for (const register of [registerTrain, registerEvaluate, registerSummary, registerReproduce, registerSweep, registerSelfcheck]) register(program);
+for (const register of [registerTrain, registerEvaluate, registerSummary, registerReproduce, registerSweep, registerSelfcheck, registerBench, registerProfile]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -11,6 +11,7 @@ import type { Misclassified } from '../report/types';
 import { fit, type FitResult } from '../train/fit';
 import { Trainer, type Evaluation } from '../train/trainer';
 import { encodeWeights } from '../train/weights';
+import { CHECKPOINT_FILE, encodeCheckpoint, type Checkpoint, type RunConfig } from '../train/checkpoint';
 import { confusionTable } from '../report/confusion';
 import { EpochProgress } from './progress';
 
@@ -26,6 +27,9 @@ export interface RunSettings {
   testLimit?: number;
 }
 
+/** Where a run continues from: the checkpoint of an earlier, interrupted run. */
+export type Resume = Pick<Checkpoint, 'epoch' | 'history' | 'state' | 'affine'>;
+
 export interface RunResult extends FitResult {
   test: Evaluation;
   out: string;
@@ -33,9 +37,11 @@ export interface RunResult extends FitResult {
 }
 
 /** Trains `seed` with `settings`, prints progress, and writes the results folder `out`. */
-export async function trainAndReport(gpu: Gpu, data: FashionMnist, seed: SeedModel, settings: RunSettings, out: string, log: (line: string) => void): Promise<RunResult> {
+export async function trainAndReport(gpu: Gpu, data: FashionMnist, seed: SeedModel, settings: RunSettings, out: string, log: (line: string) => void, resume?: Resume): Promise<RunResult> {
   const model = seed.build();
+  await mkdir(out, { recursive: true });
   const trainer = await Trainer.create(gpu, model, data, {
+    ...(resume ? { affine: resume.affine } : {}),
     batchSize: settings.batchSize,
     lr: settings.lr,
     optimizer: settings.optimizer,
@@ -49,18 +55,26 @@ export async function trainAndReport(gpu: Gpu, data: FashionMnist, seed: SeedMod
     const memory = trainer.memoryReport();
     log(`${model.name}: ${model.params.paramCount.toLocaleString('en-US')} parameters; ${settings.optimizer} lr ${settings.lr}, batch ${settings.batchSize}, ${settings.epochs} epochs, seed ${settings.seed}`);
     log(`step: ${trainer.trainProgram.calls.length} dispatches in one submit; activation memory ${mb(memory.planned)} planned vs ${mb(memory.naive)} without sharing`);
+    if (resume) {
+      trainer.importState(resume.state);
+      log(`resuming after epoch ${resume.epoch} (step ${resume.state.globalStep})`);
+    }
     const progress = new EpochProgress(settings.epochs);
+    const config: RunConfig = { model: model.name, ...settings };
     const result = await fit(trainer, {
       epochs: settings.epochs,
       patience: settings.patience,
+      ...(resume ? { history: resume.history } : {}),
       onEpochStart: (_, steps) => progress.start(_, Math.min(steps * settings.batchSize, trainer.trainSplit.count)),
       onProgress: (_, p) => progress.update(p),
-      onEpochEnd: (r) => {
+      onEpochEnd: async (r, _, history) => {
         progress.stop();
         log(
           `epoch ${String(r.epoch).padStart(String(settings.epochs).length)}/${settings.epochs}  loss ${r.loss.toFixed(4)}  acc ${r.accuracy.toFixed(4)}  ` +
             `val_loss ${r.valLoss.toFixed(4)}  val_acc ${r.valAccuracy.toFixed(4)}  ${r.seconds.toFixed(1)}s  ${Math.round(r.imagesPerSecond).toLocaleString('en-US')} img/s`,
         );
+        const checkpoint = encodeCheckpoint(model, { config, epoch: r.epoch, history: [...history], state: await trainer.exportState(), affine: trainer.affine });
+        await writeFileAtomic(join(out, CHECKPOINT_FILE), checkpoint, { beforeRename: crashHook(r.epoch) });
       },
     });
     if (result.stoppedEarly) log(`early stopping: validation loss has not improved for ${settings.patience} epochs`);
@@ -69,7 +83,6 @@ export async function trainAndReport(gpu: Gpu, data: FashionMnist, seed: SeedMod
     log(`test: accuracy ${(100 * test.accuracy).toFixed(2)}%, loss ${test.meanLoss.toFixed(4)}`);
     log(confusionTable(test.confusion, data.classes));
 
-    await mkdir(out, { recursive: true });
     const params = await trainer.readParams();
     await writeFileAtomic(join(out, 'weights.safetensors'), encodeWeights(model, params, trainer.affine, { seed: String(settings.seed) }));
     const adapter = describeGpu(gpu);
@@ -106,6 +119,15 @@ export function misclassified(test: Evaluation, data: FashionMnist, limit: numbe
     }
   }
   return out;
+}
+
+/**
+ * Fault injection for the crash test (test/train/resume.test.ts): with WGML_CRASH_IN_CHECKPOINT=<epoch>
+ * the process kills itself after writing that epoch's checkpoint to its temp file, before the rename.
+ */
+function crashHook(epoch: number): (() => void) | undefined {
+  if (process.env.WGML_CRASH_IN_CHECKPOINT !== String(epoch)) return undefined;
+  return () => process.kill(process.pid, 'SIGKILL');
 }
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;

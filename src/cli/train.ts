@@ -1,4 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { DataError, UsageError } from '../errors';
+import { CHECKPOINT_FILE, decodeCheckpoint } from '../train/checkpoint';
 import { seedModel, type ModelName } from '../models/seed-models';
 import type { OptimizerKind } from '../optim/optimizer';
 import { positiveInt } from './args';
@@ -7,7 +11,8 @@ import { batchOption, dataOption, epochsOption, limitOption, lrOption, modelOpti
 import { trainAndReport } from './run';
 
 interface TrainFlags {
-  model: ModelName;
+  model?: ModelName;
+  resume?: string;
   epochs?: number;
   batchSize?: number;
   lr?: number;
@@ -18,13 +23,14 @@ interface TrainFlags {
   patience?: number;
   validationSplit: number;
   limit?: number;
+  testLimit?: number;
 }
 
 export function registerTrain(program: Command): void {
   program
     .command('train')
     .description("train a model; every setting defaults to the report's, so `train --model cnn` reproduces the CNN")
-    .addOption(modelOption())
+    .addOption(modelOption(false))
     .addOption(epochsOption())
     .addOption(batchOption())
     .addOption(lrOption())
@@ -35,7 +41,11 @@ export function registerTrain(program: Command): void {
     .option('--patience <n>', "early stopping: stop after N epochs without a better validation loss (default: the report's)", positiveInt('--patience'))
     .addOption(validationOption())
     .addOption(limitOption())
+    .option('--test-limit <n>', 'evaluate on only the first N test images (a quick run)', positiveInt('--test-limit'))
+    .option('--resume <dir>', 'continue the run whose results folder (with checkpoint.safetensors) is DIR; --epochs may extend it')
     .action(async (flags: TrainFlags) => {
+      if (flags.resume) return resume(flags.resume, flags);
+      if (!flags.model) throw new UsageError("required option '-m, --model <name>' not specified", 'Or continue a run with --resume <results folder>.');
       const seed = seedModel(flags.model);
       const d = seed.defaults;
       const data = await loadData(flags.data, log);
@@ -50,7 +60,25 @@ export function registerTrain(program: Command): void {
           patience: flags.patience ?? d.patience,
           validationSplit: flags.validationSplit,
           ...(flags.limit !== undefined ? { trainLimit: flags.limit } : {}),
+          ...(flags.testLimit !== undefined ? { testLimit: flags.testLimit } : {}),
         }, out, log),
       );
     });
+}
+
+/** Continues an interrupted run from its last checkpoint, with its own settings. */
+async function resume(dir: string, flags: TrainFlags): Promise<void> {
+  const file = join(dir, CHECKPOINT_FILE);
+  const bytes = await readFile(file).catch(() => {
+    throw new DataError(`No checkpoint at '${file}'.`, 'Pass the results folder of a `wgml train` run that finished at least one epoch.');
+  });
+  const checkpoint = decodeCheckpoint(new Uint8Array(bytes), file);
+  if (flags.model && flags.model !== checkpoint.seed.name) {
+    throw new UsageError(`--model ${flags.model} does not match the checkpoint, which is for ${checkpoint.seed.name}.`, 'Leave out --model when resuming.');
+  }
+  const { model: _, ...settings } = checkpoint.config;
+  const epochs = flags.epochs ?? settings.epochs;
+  if (epochs <= checkpoint.epoch) throw new UsageError(`The run in ${dir} already finished ${checkpoint.epoch} of ${settings.epochs} epochs.`, 'Pass a larger --epochs to train further.');
+  const data = await loadData(flags.data, log);
+  await withGpu(log, (gpu) => trainAndReport(gpu, data, checkpoint.seed, { ...settings, epochs }, dir, log, checkpoint));
 }

@@ -6,7 +6,12 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+export interface AtomicWriteOptions {
+  /** Runs after the temp file is complete and synced, before the rename: a fault-injection point for crash tests. */
+  beforeRename?: () => void;
+}
+
+export async function writeFileAtomic(path: string, bytes: Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   try {
@@ -17,6 +22,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     } finally {
       await fh.close();
     }
+    options.beforeRename?.();
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => {});

@@ -24,6 +24,11 @@ export interface Gpu {
   readonly adapterInfo: AdapterDescription;
   readonly features: ReadonlySet<GpuFeature>;
   readonly limits: GPUSupportedLimits;
+  /**
+   * Throws a GpuError naming `operation` if the device was lost or reported an error (validation,
+   * out of memory) since the last check. Cheap: call it at natural checkpoints, not per dispatch.
+   */
+  check(operation: string): void;
   /** Destroys the device, then drops the adapter and instance. Safe to call twice. */
   release(): void;
 }
@@ -86,6 +91,8 @@ class OwnedGpu implements Gpu {
   #adapter: GPUAdapter | null;
   #instance: unknown;
   #released = false;
+  #errors: string[] = [];
+  #lost: string | null = null;
 
   constructor(
     readonly device: GPUDevice,
@@ -96,6 +103,24 @@ class OwnedGpu implements Gpu {
   ) {
     this.#adapter = adapter;
     this.#instance = instance;
+    device.addEventListener('uncapturederror', (e) => this.#errors.push((e as GPUUncapturedErrorEvent).error.message));
+    void device.lost.then((info) => {
+      if (!this.#released) this.#lost = `${info.reason}: ${info.message}`;
+    });
+  }
+
+  check(operation: string): void {
+    if (this.#lost !== null) {
+      throw new GpuError(`The GPU device was lost during ${operation} (${this.#lost}).`, 'The last checkpoint is intact: resume with `train --resume <results folder>`.');
+    }
+    const errors = this.#errors.splice(0);
+    if (errors.length > 0) {
+      const oom = errors.some((m) => /out of memory|allocation/i.test(m));
+      throw new GpuError(
+        `The GPU reported ${errors.length === 1 ? 'an error' : `${errors.length} errors`} during ${operation}: ${errors[0]}`,
+        oom ? 'The model or batch is too large for this adapter: try a smaller --batch-size.' : 'This is a bug in wgml; please report it with this message.',
+      );
+    }
   }
 
   get adapter(): GPUAdapter {

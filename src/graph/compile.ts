@@ -1,4 +1,5 @@
 import type { Gpu } from '../gpu/device';
+import { GpuError } from '../errors';
 import { encodeCalls, type KernelCall } from '../gpu/kernel';
 import { activationBackward } from '../kernels/activation';
 import { gatherBatch } from '../kernels/gather';
@@ -144,6 +145,7 @@ export async function compile(gpu: Gpu, model: Sequential, buffers: ModelBuffers
   }
 
   const plan = planMemory(program.lifetimes());
+  checkLimits(gpu, model, plan, batch);
   const slots = plan.slotBytes.map((size, i) =>
     gpu.device.createBuffer({
       label: `${model.name} ${mode} slot ${i}`,
@@ -168,6 +170,18 @@ export async function compile(gpu: Gpu, model: Sequential, buffers: ModelBuffers
     encode: (pass) => encodeCalls(pass, calls),
     release: () => slots.forEach((b) => b.destroy()),
   };
+}
+
+/** Refuses, before allocating anything, a program whose buffers the adapter cannot bind. */
+function checkLimits(gpu: Gpu, model: Sequential, plan: MemoryPlan, batch: number): void {
+  const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+  const largest = Math.max(model.params.totalElements * 4, ...plan.slotBytes);
+  if (largest > limit) {
+    throw new GpuError(
+      `${model.name} at batch ${batch} needs a ${(largest / 2 ** 20).toFixed(1)} MiB buffer; this adapter's maxStorageBufferBindingSize is ${(limit / 2 ** 20).toFixed(1)} MiB.`,
+      'Use a smaller --batch-size, or a smaller model.',
+    );
+  }
 }
 
 /** dz = dy ⊙ act'(y) as its own op, for when the kernel that produced dy could not fuse it. */

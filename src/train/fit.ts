@@ -17,11 +17,12 @@ export interface FitOptions {
   epochs: number;
   /** Stop when the validation loss has not improved for this many epochs; null: never. */
   patience: number | null;
-  /** Epochs already done (a resumed run starts after them). */
-  startEpoch?: number;
+  /** The history of epochs already done: a resumed run continues after them. */
+  history?: EpochRecord[];
   onEpochStart?(epoch: number, steps: number): void;
   onProgress?(epoch: number, p: StepProgress): void;
-  onEpochEnd?(record: EpochRecord, validation: Evaluation): void | Promise<void>;
+  /** After each epoch, with the whole history so far (e.g. to write a checkpoint). */
+  onEpochEnd?(record: EpochRecord, validation: Evaluation, history: readonly EpochRecord[]): void | Promise<void>;
   /** Asked between epochs; true ends the run early (a person pressed stop). */
   shouldStop?(): boolean;
 }
@@ -35,12 +36,14 @@ export interface FitResult {
 
 /** Trains for `epochs` epochs (or until early stopping), validating after each, as Keras' fit(). */
 export async function fit(trainer: Trainer, options: FitOptions): Promise<FitResult> {
-  const history: EpochRecord[] = [];
+  const history: EpochRecord[] = [...(options.history ?? [])];
+  // Early stopping's state is a function of the history, so a resumed run stops where the original would.
   let best = Infinity;
   let sinceBest = 0;
+  for (const r of history) [best, sinceBest] = r.valLoss < best ? [r.valLoss, 0] : [best, sinceBest + 1];
   let validation: Evaluation | undefined;
   let stoppedEarly = false;
-  for (let epoch = (options.startEpoch ?? 0) + 1; epoch <= options.epochs; epoch++) {
+  for (let epoch = history.length + 1; epoch <= options.epochs; epoch++) {
     options.onEpochStart?.(epoch, trainer.stepsPerEpoch);
     const started = performance.now();
     const train = await trainer.trainEpoch(epoch, (p) => options.onProgress?.(epoch, p));
@@ -62,7 +65,7 @@ export async function fit(trainer: Trainer, options: FitOptions): Promise<FitRes
       imagesPerSecond: train.rows / seconds,
     };
     history.push(record);
-    await options.onEpochEnd?.(record, validation);
+    await options.onEpochEnd?.(record, validation, history);
     if (record.valLoss < best) {
       best = record.valLoss;
       sinceBest = 0;

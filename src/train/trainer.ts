@@ -5,7 +5,7 @@ import type { FashionMnist, Split } from '../data/fashion-mnist';
 import { uploadSplit, type GpuSplit } from '../data/gpu-dataset';
 import { fitStandardScaler, scale01Affine, standardScalerAffine, type PixelAffine } from '../data/preprocess';
 import { permutation } from '../data/shuffle';
-import { UsageError } from '../errors';
+import { GpuError, UsageError } from '../errors';
 import { compile, type CompiledProgram, type ModelBuffers } from '../graph/compile';
 import type { Program, TensorRef } from '../graph/program';
 import { fill, glorotUniform } from '../kernels/init';
@@ -46,6 +46,17 @@ export interface StepProgress {
   images: number;
   /** The epoch's mean loss so far, from a read that never waits for the GPU (lags a few steps). */
   runningLoss?: number;
+}
+
+/** A run's resumable state (see exportState). */
+export interface TrainerState {
+  params: Float32Array;
+  /** The optimiser's state tensors by name (Adam: m, v), in the parameter layout. */
+  optimizer: Record<string, Float32Array>;
+  /** Steps taken: drives dropout's random stream. */
+  globalStep: number;
+  /** Optimiser updates taken: Adam's t. */
+  updates: number;
 }
 
 /** A compiled evaluation over one split, with its own metric accumulators. */
@@ -137,6 +148,7 @@ export class Trainer {
     });
     const validationEval = await evaluator(gpu, model, buffers, uploadSplit(gpu, 'validation', validation, pixels, affine), options.evalBatch);
     const testEval = test === validation ? validationEval : await evaluator(gpu, model, buffers, uploadSplit(gpu, 'test', test, pixels, affine), options.evalBatch);
+    gpu.check(`building ${model.name}'s programs`);
     return new Trainer(gpu, model, options, affine, trainSplit, buffers, optimizer, trainProgram, trainMetrics, validationEval, testEval);
   }
 
@@ -156,6 +168,8 @@ export class Trainer {
     gpu.device.queue.submit([start.finish()]);
 
     const steps = this.stepsPerEpoch;
+    this.divergedAt = null;
+    this.runningLoss = undefined;
     let pending: Promise<void> | null = null;
     for (let s = 0; s < steps; s++) {
       const batchStart = s * batch;
@@ -166,31 +180,44 @@ export class Trainer {
       const pass = encoder.beginComputePass();
       this.trainProgram.encode(pass);
       pass.end();
-      const peek = flush && onProgress ? this.peeks.find((p) => !p.busy) : undefined;
+      const peek = flush ? this.peeks.find((p) => !p.busy) : undefined;
       if (peek) encoder.copyBufferToBuffer(this.trainMetrics.buffer, 0, peek.buffer, 0, peek.buffer.size);
       gpu.device.queue.submit([encoder.finish()]);
       if (peek) this.readPeek(peek);
       if (flush) {
         // Wait for the previous group while this one runs: the queue stays fed, and bounded.
         if (pending) await pending;
+        this.gpu.check(`training step ${this.globalStep} (epoch ${epoch})`);
+        if (this.divergedAt !== null) {
+          throw new GpuError(
+            `The training loss became NaN or infinite by step ${this.divergedAt} (epoch ${epoch}): the model diverged.`,
+            'Lower the learning rate (--lr), e.g. by a factor of 10. The last checkpoint (end of the previous epoch) is intact.',
+          );
+        }
         pending = gpu.device.queue.onSubmittedWorkDone();
         onProgress?.({ step: s + 1, steps, images: Math.min(n, (s + 1) * batch), runningLoss: this.runningLoss });
       }
     }
     if (pending) await pending;
-    return readMetrics(gpu, this.trainMetrics);
+    const metrics = await readMetrics(gpu, this.trainMetrics);
+    gpu.check(`epoch ${epoch}`);
+    return metrics;
   }
 
   private runningLoss: number | undefined;
+  /** The step by which a progress read first saw a non-finite loss, or null. */
+  private divergedAt: number | null = null;
 
   private readPeek(peek: { buffer: GPUBuffer; busy: boolean }): void {
     peek.busy = true;
+    const step = this.globalStep;
     void peek.buffer.mapAsync(GPUMapMode.READ).then(
       () => {
         const m = decodeMetrics(new Uint32Array(peek.buffer.getMappedRange()), this.model.classes, false);
         peek.buffer.unmap();
         peek.busy = false;
         if (m.rows > 0) this.runningLoss = m.meanLoss;
+        if (m.invalid > 0 && this.divergedAt === null) this.divergedAt = step;
       },
       () => {
         peek.busy = false; // the device went away; the epoch's own read reports it
@@ -223,6 +250,7 @@ export class Trainer {
       gpu.device.queue.submit([encoder.finish()]);
     }
     const result = await readMetrics(gpu, metrics);
+    gpu.check(`evaluation on the ${which} set`);
     const probabilities = all ? await readF32(gpu, all, n * classes) : undefined;
     all?.destroy();
     return { ...result, confusion: result.confusion!, ...(probabilities ? { probabilities } : {}) };
@@ -231,6 +259,26 @@ export class Trainer {
   /** The parameter buffer, as stored (see graph/params.ts for the layout). */
   async readParams(): Promise<Float32Array> {
     return readF32(this.gpu, this.buffers.params, this.model.params.totalElements);
+  }
+
+  /** Everything needed to continue this run exactly: parameters, optimiser state and counters. */
+  async exportState(): Promise<TrainerState> {
+    const optimizer: Record<string, Float32Array> = {};
+    for (const [name, buffer] of Object.entries(this.optimizer.state)) optimizer[name] = await readF32(this.gpu, buffer, this.model.params.totalElements);
+    return { params: await this.readParams(), optimizer, globalStep: this.globalStep, updates: this.updates };
+  }
+
+  importState(state: TrainerState): void {
+    this.writeParams(state.params);
+    for (const [name, buffer] of Object.entries(this.optimizer.state)) {
+      const values = state.optimizer[name];
+      if (!values || values.length !== this.model.params.totalElements) {
+        throw new UsageError(`The saved state has no '${name}' for the ${this.optimizer.name} optimiser with ${this.model.params.totalElements} values.`);
+      }
+      writeBuffer(this.gpu, buffer, values);
+    }
+    this.globalStep = state.globalStep;
+    this.updates = state.updates;
   }
 
   writeParams(values: Float32Array): void {

@@ -1,0 +1,148 @@
+import { cpus, loadavg } from 'node:os';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type * as TfjsCompare from '../../bench/tfjs/compare';
+import { measureCeiling, type Ceiling } from '../bench/ceiling';
+import { benchJson, ceilingLines, textTable, trainingTable, type BenchJsonLine } from '../bench/format';
+import { benchTraining, type TrainBenchResult } from '../bench/train-bench';
+import { describeGpu } from '../gpu/device';
+import { UsageError } from '../errors';
+import { MODEL_NAMES, type ModelName } from '../models/seed-models';
+import { listOf, oneOf, positiveInt, positiveNumber } from './args';
+import { loadData, withGpu } from './context';
+import { dataOption, seedOption } from './options';
+
+interface BenchFlags {
+  model?: ModelName;
+  seconds: number;
+  repeats: number;
+  steps?: number;
+  json?: boolean;
+  compare?: 'tfjs';
+  tfjsBackends: ('webgpu' | 'wasm')[];
+  tfjsWasmConvGrad?: boolean;
+  ceiling: boolean;
+  ceilingSizes: number[];
+  data?: string;
+  seed: number;
+}
+
+/**
+ * `wgml bench`: the adapter's ceiling (matmul GFLOP/s, copy GB/s), then each model's steady-state
+ * training throughput at the report's batch size; with `--compare tfjs`, the same models trained
+ * with TensorFlow.js (webgpu on the same Dawn adapter, and wasm) in the same run.
+ */
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('measure training throughput (images/s, ms/step, GFLOP/s vs the adapter\'s matmul ceiling); optionally against TensorFlow.js')
+    .addOption(new Option('-m, --model <name>', `only this model: ${MODEL_NAMES.join(', ')} (default: all three)`).argParser(oneOf('--model', MODEL_NAMES)))
+    .addOption(new Option('--seconds <s>', 'timed seconds per model (and per TF.js backend), over all repeats').default(10).argParser(positiveNumber('--seconds')))
+    .addOption(new Option('--repeats <n>', 'timed repeats; the table shows their median and spread').default(5).argParser(positiveInt('--repeats')))
+    .option('--steps <n>', 'steps per repeat (default: calibrated from --seconds)', positiveInt('--steps'))
+    .option('--json', 'print one JSON object per line (model results) on stdout; progress goes to stderr')
+    .addOption(new Option('--compare <runtime>', 'also train with TensorFlow.js (tfjs-backend-webgpu on the same adapter, and tfjs-backend-wasm); from a source checkout only').argParser(oneOf('--compare', ['tfjs'] as const)))
+    .addOption(new Option('--tfjs-backends <list>', 'TF.js backends for --compare').default(['webgpu', 'wasm']).argParser(listOf(oneOf('--tfjs-backends', ['webgpu', 'wasm'] as const))))
+    .option('--tfjs-wasm-conv-grad', 'give tfjs-backend-wasm a Conv2DBackpropFilter (from its Conv3DBackpropFilterV2) so it can train the CNN')
+    .option('--no-ceiling', 'skip the matmul and copy ceiling')
+    .addOption(new Option('--ceiling-sizes <list>', 'square matmul sizes for the ceiling').default([512, 1024]).argParser(listOf(positiveInt('--ceiling-sizes'))))
+    .addOption(dataOption())
+    .addOption(seedOption())
+    .action(async (flags: BenchFlags) => {
+      const say = flags.json ? (line: string) => void process.stderr.write(`${line}\n`) : (line: string) => void process.stdout.write(`${line}\n`);
+      const emit = (line: BenchJsonLine) => void process.stdout.write(`${JSON.stringify(line)}\n`);
+      const compare = flags.compare ? await loadTfjsCompare() : null;
+      const models: ModelName[] = flags.model ? [flags.model] : [...MODEL_NAMES];
+      const data = await loadData(flags.data, say);
+      say(`machine: ${cpus().length} CPU cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+      let ceiling: Ceiling | null = null;
+      const results: TrainBenchResult[] = [];
+      let adapter = '';
+      await withGpu(say, async (gpu) => {
+        adapter = describeGpu(gpu);
+        if (flags.ceiling) {
+          ceiling = await measureCeiling(gpu, { sizes: flags.ceilingSizes });
+          for (const line of ceilingLines(ceiling)) say(line);
+        }
+        for (const name of models) {
+          const r = await benchTraining(gpu, data, name, { seconds: flags.seconds, repeats: flags.repeats, steps: flags.steps, seed: flags.seed, log: say });
+          results.push(r);
+          if (flags.json) emit(benchJson(r, adapter, ceiling));
+        }
+      });
+      if (!flags.json) {
+        say('');
+        say(trainingTable(results, ceiling));
+        say('images/s and ms/step: median ±half the range over the repeats; epoch s: 60,000 images at the median rate (training only);');
+        say('GFLOP/s: the declared flops of one step\'s dispatches over the median step time; plan MiB: planned (one buffer per tensor).');
+      }
+      if (!compare) return;
+
+      const tfjs = await compare.benchTfjs({
+        data,
+        models,
+        backends: flags.tfjsBackends,
+        seconds: flags.seconds,
+        repeats: flags.repeats,
+        wasmConvGrad: !!flags.tfjsWasmConvGrad,
+        log: say,
+      });
+      if (flags.json) {
+        for (const t of tfjs) emit(tfjsJson(t, results.find((r) => r.model === t.model)));
+        return;
+      }
+      say('');
+      say(comparisonTable(results, tfjs, flags.tfjsBackends));
+    });
+}
+
+function tfjsJson(t: TfjsCompare.TfjsBenchResult, ours: TrainBenchResult | undefined): BenchJsonLine {
+  const flops = ours?.flopsPerStep;
+  const ms = t.msPerStep?.median ?? null;
+  return {
+    runtime: t.runtime,
+    model: t.model,
+    batch: t.batch,
+    images_per_s: t.imagesPerS ? Number(t.imagesPerS.median.toFixed(1)) : null,
+    ms_per_step: ms === null ? null : Number(ms.toFixed(4)),
+    gflops: ms !== null && flops ? Number((flops / (ms * 1e6)).toFixed(3)) : null,
+    adapter: t.adapter,
+    tfjs_version: t.tfjsVersion,
+    steps: t.steps,
+    repeats: t.repeats,
+    ...(t.imagesPerS ? { images_per_s_min: Number(t.imagesPerS.min.toFixed(1)), images_per_s_max: Number(t.imagesPerS.max.toFixed(1)) } : {}),
+    ...(t.skipped ? { skipped: t.skipped } : {}),
+    ...(t.note ? { note: t.note } : {}),
+  };
+}
+
+export function comparisonTable(ours: readonly TrainBenchResult[], tfjs: readonly TfjsCompare.TfjsBenchResult[], backends: readonly string[]): string {
+  const cell = (t: TfjsCompare.TfjsBenchResult | undefined) =>
+    !t ? '-' : t.imagesPerS ? `${Math.round(t.imagesPerS.median).toLocaleString('en-US')}${t.note ? '*' : ''}` : t.skipped ?? '-';
+  const ratio = (a: number, t: TfjsCompare.TfjsBenchResult | undefined) => (t?.imagesPerS ? `${(a / t.imagesPerS.median).toFixed(2)}x` : '-');
+  const headers = ['model', 'batch', 'wgml images/s', ...backends.map((b) => `tfjs-${b} images/s`), ...backends.map((b) => `wgml / tfjs-${b}`)];
+  const rows = ours.map((r) => {
+    const per = backends.map((b) => tfjs.find((t) => t.model === r.model && t.backend === b));
+    return [r.model, String(r.batch), Math.round(r.imagesPerS.median).toLocaleString('en-US'), ...per.map(cell), ...per.map((t) => ratio(r.imagesPerS.median, t))];
+  });
+  const notes = tfjs.filter((t) => t.note).map((t) => `* tfjs-${t.backend} ${t.model}: ${t.note}`);
+  return [textTable(headers, rows), ...notes].join('\n');
+}
+
+/**
+ * The TF.js comparison lives in bench/tfjs/ and needs the dev dependencies: it is imported only
+ * here, at run time, from a source checkout (vite-node), never bundled into dist/wgml.js.
+ */
+async function loadTfjsCompare(): Promise<typeof TfjsCompare> {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) {
+    throw new UsageError('--compare tfjs runs from a source checkout, with the dev dependencies installed.', 'Run `npm ci`, then `npm run bench -- --compare tfjs`.');
+  }
+  const path = ['..', '..', 'bench', 'tfjs', 'compare.ts'].join('/');
+  try {
+    return (await import(/* @vite-ignore */ new URL(path, here).href)) as typeof TfjsCompare;
+  } catch (e) {
+    throw new UsageError(`Loading the TF.js comparison failed: ${(e as Error).message}`, 'Install the dev dependencies (`npm ci`); they include @tensorflow/tfjs and its webgpu and wasm backends.');
+  }
+}

@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { textTable } from '../bench/format';
+import { describeGpu } from '../gpu/device';
+import { byLayer, byShader, groupProfile, profileCalls, profileTable, type ProfileMethod } from '../gpu/profiler';
+import { seedModel, type ModelName } from '../models/seed-models';
+import { Trainer } from '../train/trainer';
+import { oneOf, positiveInt } from './args';
+import { loadData, withGpu } from './context';
+import { batchOption, dataOption, modelOption, seedOption } from './options';
+
+interface ProfileFlags {
+  model: ModelName;
+  batchSize?: number;
+  repeats: number;
+  warmup: number;
+  method: 'auto' | ProfileMethod;
+  order?: boolean;
+  json?: boolean;
+  data?: string;
+  seed: number;
+}
+
+/** Steps of real training run first, so pipelines are compiled and the shaders JIT-ed before timing. */
+const WARMUP_STEPS = 8;
+
+/**
+ * `wgml profile --model NAME`: GPU time of every dispatch of one training step (timestamp queries
+ * when the adapter has them), averaged over several steps after a warm-up, slowest first, with each
+ * kernel's share of the step and its GFLOP/s and GB/s; then the same grouped by kernel family.
+ */
+export function registerProfile(program: Command): void {
+  program
+    .command('profile')
+    .description('per-kernel GPU time of one training step: a table sorted by time, with share, GFLOP/s and GB/s')
+    .addOption(modelOption())
+    .addOption(batchOption())
+    .addOption(new Option('--repeats <n>', 'timed steps to average').default(20).argParser(positiveInt('--repeats')))
+    .addOption(new Option('--warmup <n>', 'untimed profiled steps first (after 8 real training steps)').default(2).argParser(positiveInt('--warmup')))
+    .addOption(new Option('--method <how>', "'timestamp' (timestamp queries), 'submit' (a submit per dispatch) or 'auto'").default('auto').argParser(oneOf('--method', ['auto', 'timestamp', 'submit'] as const)))
+    .option('--order', 'list kernels in dispatch order instead of by time')
+    .option('--json', 'print the profile as one JSON object')
+    .addOption(dataOption())
+    .addOption(seedOption())
+    .action(async (flags: ProfileFlags) => {
+      const say = flags.json ? (line: string) => void process.stderr.write(`${line}\n`) : (line: string) => void process.stdout.write(`${line}\n`);
+      const seed = seedModel(flags.model);
+      const d = seed.defaults;
+      const batch = flags.batchSize ?? d.batchSize;
+      const data = await loadData(flags.data, say);
+      await withGpu(say, async (gpu) => {
+        const trainer = await Trainer.create(gpu, seed.build(), data, {
+          batchSize: batch, lr: d.lr, optimizer: d.optimizer, seed: flags.seed, preprocessing: seed.preprocessing,
+          trainLimit: WARMUP_STEPS * batch, testLimit: 100, evalBatch: 100,
+        });
+        try {
+          await trainer.trainEpoch(0);
+          // A real step's wall-clock time (one pass, one submit per step), for comparison with the sum of kernels.
+          const t = performance.now();
+          await trainer.trainEpoch(1);
+          const stepMs = (performance.now() - t) / trainer.stepsPerEpoch;
+          const calls = trainer.trainProgram.calls;
+          const profile = await profileCalls(gpu, calls, { repeats: flags.repeats, warmup: flags.warmup, method: flags.method });
+          const adapter = describeGpu(gpu);
+          if (flags.json) {
+            process.stdout.write(`${JSON.stringify({ model: seed.name, batch, adapter, step_ms: stepMs, ...profile })}\n`);
+            return;
+          }
+          const table = profileTable(profile, flags.order ? profile.rows : undefined);
+          say(`${seed.name}, batch ${batch}: ${calls.length} dispatches per step; ${profile.method === 'timestamp' ? 'timestamp queries' : 'one submit per dispatch'}, mean of ${profile.repeats} steps after ${profile.warmup} warm-up`);
+          say('');
+          say(textTable(table.headers, table.rows));
+          say('');
+          for (const [title, key] of [['shader', byShader], ['layer', byLayer]] as const) {
+            const g = profileTable(profile, groupProfile(profile, key));
+            say(textTable([`by ${title}`, ...g.headers.slice(2)], g.rows.map((r) => r.slice(1))));
+            say('');
+          }
+          say(`sum of kernels ${profile.kernelMs.toFixed(3)} ms; first start to last end ${profile.spanMs.toFixed(3)} ms (each kernel in its own pass here);`);
+          say(`a real training step (one pass, one submit, wall clock): ${stepMs.toFixed(3)} ms (${Math.round((batch * 1000) / stepMs).toLocaleString('en-US')} images/s).`);
+          if (profile.quantumNs > 0) {
+            say(`timestamps are quantised to ${(profile.quantumNs / 1000).toFixed(1)} µs by Dawn (its timestamp_quantization toggle): short kernels are averages of coarse samples.`);
+          }
+        } finally {
+          trainer.release();
+        }
+      });
+    });
+}

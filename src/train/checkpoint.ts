@@ -1,0 +1,103 @@
+import { DataError } from '../errors';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../io/safetensors';
+import type { PixelAffine } from '../data/preprocess';
+import { seedModel, type SeedModel } from '../models/seed-models';
+import type { EpochRecord } from './fit';
+import type { TrainerState } from './trainer';
+import type { Sequential } from '../models/sequential';
+
+/**
+ * A checkpoint is one safetensors file, so one atomic rename replaces it: the model's parameters
+ * under their layer names (as in a weights file), the optimiser's state as `<state>/<layer>.<name>`
+ * (e.g. `m/dense_1.kernel`), the pre-processing, and in the header's metadata, as JSON, the run's
+ * settings, epoch, step counters and history. Our random numbers are counter-based (a pure function
+ * of seed, step and element), so the counters are the whole RNG state.
+ */
+export const CHECKPOINT_FORMAT = 'wgml-checkpoint/1';
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+
+export interface RunConfig {
+  model: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  optimizer: 'sgd' | 'adam';
+  seed: number;
+  patience: number | null;
+  validationSplit: number;
+  trainLimit?: number;
+  testLimit?: number;
+}
+
+export interface Checkpoint {
+  config: RunConfig;
+  /** Epochs completed. */
+  epoch: number;
+  history: EpochRecord[];
+  state: TrainerState;
+  affine: PixelAffine;
+}
+
+export function encodeCheckpoint(model: Sequential, c: Checkpoint): Uint8Array {
+  const split = (prefix: string, values: Float32Array): NamedTensor[] =>
+    model.params.entries.map((e) => ({ name: `${prefix}${e.layerName}.${e.spec.name}`, shape: e.spec.shape, data: values.subarray(e.offset, e.offset + e.count) }));
+  const tensors = [
+    ...split('', c.state.params),
+    ...Object.entries(c.state.optimizer).flatMap(([name, values]) => split(`${name}/`, values)),
+    { name: 'preprocess.scale', shape: [c.affine.scale.length], data: c.affine.scale },
+    { name: 'preprocess.shift', shape: [c.affine.shift.length], data: c.affine.shift },
+  ];
+  const meta = { config: c.config, epoch: c.epoch, history: c.history, globalStep: c.state.globalStep, updates: c.state.updates, optimizerState: Object.keys(c.state.optimizer) };
+  return encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, model: model.name, state: JSON.stringify(meta) });
+}
+
+export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint & { seed: SeedModel; model: Sequential } {
+  const { tensors, metadata } = decodeSafetensors(bytes, file);
+  const bad = (what: string) => new DataError(`${file} is not a usable checkpoint: ${what}.`, 'Resume from the results folder of a `wgml train` run, or start a new run.');
+  if (metadata.format !== CHECKPOINT_FORMAT) throw bad(`its format is '${metadata.format ?? 'none'}', not ${CHECKPOINT_FORMAT}`);
+  let meta: { config: RunConfig; epoch: number; history: EpochRecord[]; globalStep: number; updates: number; optimizerState: string[] };
+  try {
+    meta = JSON.parse(metadata.state ?? '');
+  } catch {
+    throw bad('its run state is not JSON');
+  }
+  const c = meta?.config;
+  const counters = [meta?.epoch, meta?.globalStep, meta?.updates];
+  if (typeof c !== 'object' || c === null || !counters.every((n) => Number.isSafeInteger(n) && (n as number) >= 0) || !Array.isArray(meta.history) || !Array.isArray(meta.optimizerState)) {
+    throw bad('its run state is incomplete');
+  }
+  let seed: SeedModel;
+  try {
+    seed = seedModel(String(c.model));
+  } catch {
+    throw bad(`it is for an unknown model '${String(c.model)}'`);
+  }
+  if (metadata.model !== seed.name) throw bad(`its tensors are for '${metadata.model}', its settings for '${seed.name}'`);
+  const model = seed.build();
+  const gather = (prefix: string) => {
+    const out = new Float32Array(model.params.totalElements);
+    for (const e of model.params.entries) {
+      const name = `${prefix}${e.layerName}.${e.spec.name}`;
+      const t = tensors.get(name);
+      if (!t) throw bad(`tensor '${name}' is missing (is it from another model?)`);
+      if (t.shape.join('x') !== e.spec.shape.join('x')) throw bad(`tensor '${name}' has shape [${t.shape.join(', ')}], the ${model.name} model needs [${e.spec.shape.join(', ')}]`);
+      out.set(t.data, e.offset);
+    }
+    return out;
+  };
+  const optimizer: Record<string, Float32Array> = {};
+  for (const name of meta.optimizerState) optimizer[String(name)] = gather(`${String(name)}/`);
+  const scale = tensors.get('preprocess.scale')?.data;
+  const shift = tensors.get('preprocess.shift')?.data;
+  const pixels = model.shapes[0]!.reduce((a, b) => a * b, 1);
+  if (!scale || !shift || scale.length !== pixels || shift.length !== pixels) throw bad('the pre-processing tensors are missing');
+  return {
+    seed,
+    model,
+    config: c,
+    epoch: meta.epoch,
+    history: meta.history,
+    state: { params: gather(''), optimizer, globalStep: meta.globalStep, updates: meta.updates },
+    affine: { scale: scale as Float32Array<ArrayBuffer>, shift: shift as Float32Array<ArrayBuffer> },
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Crash safety, as a user meets it through the command line: a run killed mid-epoch, or killed
+ * while writing its checkpoint, resumes from the last complete checkpoint and ends with exactly the
+ * weights of a run that was never interrupted.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeCheckpoint } from '../../src/train/checkpoint';
+import { decodeWeights } from '../../src/train/weights';
+
+const RUN = ['train', '--model', 'mlp', '--limit', '6144', '--test-limit', '1000', '--epochs', '3', '--seed', '5'];
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  return spawnSync('npx', ['vite-node', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
+}
+
+const weightsOf = (dir: string) => decodeWeights(new Uint8Array(readFileSync(join(dir, 'weights.safetensors'))), dir).params;
+const checkpointOf = (dir: string) => decodeCheckpoint(new Uint8Array(readFileSync(join(dir, 'checkpoint.safetensors'))), dir);
+
+describe('checkpoints and resume', () => {
+  const root = mkdtempSync(join(tmpdir(), 'wgml-resume-'));
+  const reference = join(root, 'uninterrupted');
+
+  it('an uninterrupted run writes weights and a checkpoint after its last epoch', () => {
+    const r = cli([...RUN, '--out', reference]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(checkpointOf(reference).epoch).toBe(3);
+  });
+
+  it('killed while writing a checkpoint: the previous one is intact, and resuming matches bit for bit', () => {
+    const dir = join(root, 'killed-in-write');
+    const r = cli([...RUN, '--out', dir], { WGML_CRASH_IN_CHECKPOINT: '2' });
+    expect(r.status, 'the run was killed, through npx, so it cannot have exited 0').not.toBe(0);
+    expect(existsSync(join(dir, 'weights.safetensors'))).toBe(false);
+    expect(checkpointOf(dir).epoch).toBe(1); // epoch 2's checkpoint never replaced it
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toHaveLength(1); // the half-finished one, never read
+
+    const resumed = cli(['train', '--resume', dir]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('resuming after epoch 1');
+    expect(Buffer.from(weightsOf(dir).buffer).equals(Buffer.from(weightsOf(reference).buffer))).toBe(true);
+  });
+
+  it('killed with SIGKILL mid-epoch: resuming from the last checkpoint matches bit for bit', async () => {
+    const dir = join(root, 'killed-mid-epoch');
+    const child = spawn('npx', ['vite-node', 'src/cli/main.ts', ...RUN, '--out', dir], { stdio: 'ignore', detached: true });
+    // Wait for epoch 1's checkpoint, then kill the whole process group during epoch 2.
+    const deadline = Date.now() + 240_000;
+    while (!existsSync(join(dir, 'checkpoint.safetensors')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(-child.pid!, 'SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const killedAt = checkpointOf(dir).epoch;
+    expect(killedAt).toBeLessThan(3);
+
+    const resumed = cli(['train', '--resume', dir]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(Buffer.from(weightsOf(dir).buffer).equals(Buffer.from(weightsOf(reference).buffer))).toBe(true);
+  });
+
+  it('refuses to resume a finished run, and explains how to extend it', () => {
+    const r = cli(['train', '--resume', reference]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/already finished 3 of 3 epochs[\s\S]*--epochs/);
+  });
+});
