@@ -1,0 +1,115 @@
+/**
+ * Faults at run time and malformed files: a diverging run stops with a message naming the step; a
+ * long run's GPU memory stays flat; checkpoint and weights readers answer any bytes with a DataError.
+ */
+import { spawnSync } from 'node:child_process';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { FashionMnist } from '../../src/data/fashion-mnist';
+import { loadFashionMnistFromDisk } from '../../src/data/locate-node';
+import { DataError } from '../../src/errors';
+import { seedModel } from '../../src/models/seed-models';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint';
+import { Trainer } from '../../src/train/trainer';
+import { decodeWeights, encodeWeights } from '../../src/train/weights';
+import { useGpu } from '../support/gpu';
+
+const gpu = useGpu();
+let data: FashionMnist;
+beforeAll(async () => {
+  data = await loadFashionMnistFromDisk();
+});
+
+describe('run-time faults', () => {
+  it('an absurd learning rate stops training with a message naming the step and the fix', () => {
+    const r = spawnSync('npx', ['vite-node', 'src/cli/main.ts', 'train', '--model', 'mlp', '--lr', '1e6', '--limit', '4096', '--test-limit', '500', '--epochs', '2', '--out', `/tmp/wgml-nan-${process.pid}`], { encoding: 'utf8', timeout: 300_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/NaN or infinite by step \d+ \(epoch 1\)|loss became NaN in epoch 1/);
+    expect(r.stderr).toMatch(/Lower the learning rate/);
+  });
+
+  it('2,000 training steps leave the number and size of live GPU buffers as they were after the first step', async () => {
+    const g = gpu();
+    const live = new Map<GPUBuffer, number>();
+    const device = g.device as GPUDevice & { createBuffer: GPUDevice['createBuffer'] };
+    const create = device.createBuffer.bind(device);
+    device.createBuffer = (descriptor: GPUBufferDescriptor) => {
+      const buffer = create(descriptor);
+      live.set(buffer, descriptor.size);
+      const destroy = buffer.destroy.bind(buffer);
+      buffer.destroy = () => {
+        live.delete(buffer);
+        destroy();
+      };
+      return buffer;
+    };
+    const seed = seedModel('one-hidden');
+    // 2,000 steps of 32: four epochs of 16,000 images.
+    const trainer = await Trainer.create(g, seed.build(), data, { ...seed.defaults, seed: 1, preprocessing: seed.preprocessing, trainLimit: 16_000, testLimit: 500 });
+    const snapshot = () => ({ count: live.size, bytes: [...live.values()].reduce((a, b) => a + b, 0) });
+    await trainer.trainEpoch(1, () => {});
+    const after1 = snapshot();
+    for (let e = 2; e <= 4; e++) {
+      await trainer.trainEpoch(e, () => {});
+      await trainer.evaluate();
+    }
+    expect(snapshot()).toEqual(after1);
+    trainer.release();
+    device.createBuffer = create;
+  });
+});
+
+describe('malformed weights and checkpoints', () => {
+  const model = seedModel('one-hidden').build();
+  // Values in every tensor; the alignment padding between tensors stays zero, as on the GPU.
+  const params = new Float32Array(model.params.totalElements);
+  for (const e of model.params.entries) for (let i = 0; i < e.count; i++) params[e.offset + i] = Math.sin(e.offset + i);
+  const affine = { scale: new Float32Array(784).fill(1 / 255), shift: new Float32Array(784) };
+  const weights = encodeWeights(model, params, affine);
+  const checkpoint = encodeCheckpoint(model, {
+    config: { model: 'one-hidden', epochs: 5, batchSize: 32, lr: 0.03, optimizer: 'sgd', seed: 1, patience: null, validationSplit: 0 },
+    epoch: 2,
+    history: [],
+    state: { params, optimizer: {}, globalStep: 3750, updates: 3750 },
+    affine,
+  });
+
+  it('round-trips', () => {
+    expect(decodeWeights(weights, 'w').params).toEqual(params);
+    const c = decodeCheckpoint(checkpoint, 'c');
+    expect([c.epoch, c.state.globalStep, c.config.model]).toEqual([2, 3750, 'one-hidden']);
+    expect(c.state.params).toEqual(params);
+  });
+
+  it('rejects a checkpoint of another model, and one with a mismatched tensor', () => {
+    const other = encodeWeights(seedModel('mlp').build(), new Float32Array(seedModel('mlp').build().params.totalElements), affine);
+    expect(() => decodeCheckpoint(other, 'other')).toThrow(/not wgml-checkpoint/);
+    const text = new TextDecoder().decode(checkpoint.subarray(0, 2000)).replace('"shape":[784,128]', '"shape":[128,784]');
+    const swapped = new Uint8Array(checkpoint);
+    swapped.set(new TextEncoder().encode(text));
+    expect(() => decodeCheckpoint(swapped, 'swapped')).toThrow(/dense_1.kernel' has shape \[128, 784\]/);
+  });
+
+  it.each([
+    ['weights', weights, decodeWeights],
+    ['checkpoint', checkpoint, decodeCheckpoint],
+  ] as const)('%s: truncated, bit-flipped or random bytes give a DataError, never another exception', (_, good, decode) => {
+    const onlyDataErrors = (bytes: Uint8Array) => {
+      try {
+        decode(bytes, 'file');
+      } catch (e) {
+        if (!(e instanceof DataError)) throw e;
+      }
+    };
+    fc.assert(fc.property(fc.integer({ min: 0, max: good.length - 1 }), (cut) => onlyDataErrors(good.subarray(0, cut))), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Math.min(good.length, 4096) * 8 - 1 }), (bit) => {
+        const flipped = new Uint8Array(good);
+        flipped[bit >> 3]! ^= 1 << (bit & 7);
+        onlyDataErrors(flipped);
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), onlyDataErrors), { numRuns: 200 });
+  });
+});
