@@ -59,6 +59,31 @@ describe('run-time faults', () => {
   });
 });
 
+describe('the adapter', () => {
+  it('a lost device ends the epoch with a GpuError that says so', async () => {
+    const { acquireGpu } = await import('../../src/gpu/device');
+    const own = await acquireGpu();
+    const seed = seedModel('one-hidden');
+    const trainer = await Trainer.create(own, seed.build(), data, { ...seed.defaults, seed: 1, preprocessing: seed.preprocessing, trainLimit: 4096, testLimit: 500 });
+    let lost = false;
+    const epoch = trainer.trainEpoch(1, (p) => {
+      if (!lost && p.step >= 16) {
+        lost = true;
+        own.device.destroy(); // what a driver reset looks like to WebGPU
+      }
+    });
+    await expect(epoch).rejects.toThrow(/device was lost during training step \d+ \(epoch 1\)/);
+    own.release();
+  });
+
+  it('a model whose buffers exceed the adapter limit is refused before anything is allocated, naming the limit', async () => {
+    const seed = seedModel('cnn');
+    const huge = Math.ceil(gpu().limits.maxStorageBufferBindingSize / (28 * 28 * 64 * 4)) + 1;
+    const small = { ...data, train: { ...data.train } };
+    await expect(Trainer.create(gpu(), seed.build(), small, { ...seed.defaults, batchSize: huge, seed: 1, preprocessing: seed.preprocessing })).rejects.toThrow(/maxStorageBufferBindingSize/);
+  });
+});
+
 describe('malformed weights and checkpoints', () => {
   const model = seedModel('one-hidden').build();
   // Values in every tensor; the alignment padding between tensors stays zero, as on the GPU.
