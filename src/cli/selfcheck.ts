@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { FASHION_MNIST_CLASSES, type FashionMnist } from '../data/fashion-mnist';
 import { GpuError } from '../errors';
-import { MODEL_NAMES, seedModel } from '../models/seed-models';
+import { MODEL_NAMES, seedModel, type ModelName } from '../models/seed-models';
+import { modelOption } from './options';
 import { Trainer } from '../train/trainer';
 import { log, withGpu } from './context';
 
@@ -13,10 +14,11 @@ export function registerSelfcheck(program: Command): void {
   program
     .command('selfcheck')
     .description('check the WebGPU adapter: run one short training epoch of each model on synthetic data')
-    .action(async () => {
+    .addOption(modelOption(false).default(undefined, 'all three'))
+    .action(async (flags: { model?: ModelName }) => {
       await withGpu(log, async (gpu) => {
         const data = syntheticData(512, 128);
-        for (const name of MODEL_NAMES) {
+        for (const name of flags.model ? [flags.model] : MODEL_NAMES) {
           const seed = seedModel(name);
           const d = seed.defaults;
           const trainer = await Trainer.create(gpu, seed.build(), data, { batchSize: Math.min(d.batchSize, 128), lr: d.lr, optimizer: d.optimizer, seed: 1, preprocessing: seed.preprocessing });
