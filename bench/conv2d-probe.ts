@@ -1,8 +1,10 @@
 /**
  * Times the three conv2d kernels at the CNN's two layer shapes (batch 64): 20 dispatches in one
- * submit after a warm-up (which also pays the shader compile), wall clock around submit and
- * onSubmittedWorkDone, best of 3 rounds. A 512x512x512 matmul runs first as a yardstick: the adapter
- * is a software one on shared CPU cores, so compare ratios to it between runs, not absolute numbers.
+ * submit after a warm-up, wall clock around submit and onSubmittedWorkDone, best of 3 rounds; also the
+ * CPU time of this process (lavapipe's worker threads run in it), which other processes on the
+ * shared cores disturb much less: compare GFLOP/CPU-s between runs. A 512x512x512 matmul runs first
+ * as a yardstick. "first run ms" includes the shader compile unless Mesa's disk cache already has
+ * the pipeline (MESA_SHADER_CACHE_DISABLE=true measures it).
  * Run: npx vite-node bench/conv2d-probe.ts [repeats]
  */
 import { acquireGpu, describeGpu } from '../src/gpu/device';

@@ -78,10 +78,37 @@ export type Conv2dInputGradEpilogue =
   /** dx = convᵀ(dy, w) ⊙ act'(y): the gradient continues through the activation that produced this layer's input y. */
   | { kind: 'gate'; y: Binding; act: Activation };
 
-const WG_X = 8; // lanes per workgroup, side by side along the columns (one SIMD vector on lavapipe)
-const BLOCK = 4; // outputs per invocation along each axis (fixed in the shader)
+const BLOCK = 8; // rows and columns per invocation (R and C in the shader)
+const LANES = 64; // per workgroup, unless that leaves too few workgroups (see conv2dLaunch)
+const MIN_WORKGROUPS = 32;
 
-function overrides(g: Conv2dGeometry, batch: number): Record<string, number> {
+export interface Conv2dLaunch {
+  /** Workgroup size (the WG_X, WG_Y overrides). */
+  wgX: number;
+  wgY: number;
+  workgroups: [number, number, number];
+}
+
+/**
+ * Workgroup size and count for a GEMM of `rows` x `cols` outputs in 8x8 blocks (all three passes). The workgroup's x lanes are
+ * fitted to the column blocks (a narrow layer does not idle lanes) and its size shrinks from 64 lanes
+ * down to 8 when 64 would make fewer than MIN_WORKGROUPS workgroups, so small dispatches (the filter
+ * gradient has only KH*KW*CIN x COUT outputs) still spread over every core of a CPU adapter. Row
+ * blocks fold into z past 65,535 workgroups.
+ */
+export function conv2dLaunch(rows: number, cols: number): Conv2dLaunch {
+  const colBlocks = Math.ceil(cols / BLOCK);
+  const rowBlocks = Math.ceil(rows / BLOCK);
+  const wgX = Math.min(8, 2 ** Math.ceil(Math.log2(colBlocks)));
+  let lanes = LANES;
+  const count = (l: number) => Math.ceil(colBlocks / wgX) * Math.ceil(rowBlocks / Math.max(1, l / wgX));
+  while (lanes > 8 && count(lanes) < MIN_WORKGROUPS) lanes /= 2;
+  const wgY = Math.max(1, lanes / wgX);
+  const [y, z] = linearGrid(rowBlocks, wgY);
+  return { wgX, wgY, workgroups: [Math.ceil(colBlocks / wgX), y, z] };
+}
+
+function overrides(g: Conv2dGeometry, batch: number, wg: Conv2dLaunch): Record<string, number> {
   if (!Number.isInteger(batch) || batch < 1) throw new ShapeError(`conv2d: batch must be a positive integer, got ${batch}.`);
   return {
     N: batch,
@@ -96,14 +123,9 @@ function overrides(g: Conv2dGeometry, batch: number): Record<string, number> {
     PAD_LEFT: g.padLeft,
     OH: g.oh,
     OW: g.ow,
-    WG_X,
+    WG_X: wg.wgX,
+    WG_Y: wg.wgY,
   };
-}
-
-/** Workgroups for `rowBlocks` blocks of 4 rows (one per workgroup, folded into z past 65,535) by `cols` columns. */
-function grid(rowBlocks: number, cols: number): [number, number, number] {
-  const [y, z] = linearGrid(rowBlocks, 1);
-  return [Math.ceil(cols / (BLOCK * WG_X)), y, z];
 }
 
 /** Multiply-adds of one pass, times 2; the three passes do the same number. */
@@ -128,23 +150,27 @@ export async function conv2dForward(
   const bias = epilogue.kind === 'bias-act' ? epilogue.bias : undefined;
   const inputs = batch * g.h * g.w * g.cin;
   const outputs = batch * g.oh * g.ow * g.cout;
+  const wg = conv2dLaunch(batch * g.oh * g.ow, g.cout);
   return kernel(gpu, {
     label: describe(label, g, batch),
     shader: 'conv2d',
     entry: 'forward',
     constants: {
-      ...overrides(g, batch),
+      ...overrides(g, batch, wg),
       HAS_BIAS: Number(!!bias),
       ACT: epilogue.kind === 'bias-act' ? ACTIVATION_CODE[epilogue.act] : 0,
     },
     bindings: [io.x, io.w, io.y, bias ?? unusedBinding(gpu)],
-    workgroups: grid(Math.ceil((batch * g.oh * g.ow) / BLOCK), g.cout),
+    workgroups: wg.workgroups,
     flops: convFlops(g, batch),
     bytes: 4 * (inputs + g.kh * g.kw * g.cin * g.cout + outputs + (bias ? g.cout : 0)),
   });
 }
 
-/** dx [n, h, w, cin] = epilogue(convᵀ(dy [n, oh, ow, cout], w)): the gradient with respect to the layer's input. */
+/**
+ * dx [n, h, w, cin] = epilogue(convᵀ(dy [n, oh, ow, cout], w)): the gradient with respect to the layer's input.
+ * Writes every element of dx (input pixels no output read get 0), so dx needs no clearing.
+ */
 export async function conv2dBackwardInput(
   gpu: Gpu,
   shape: Conv2dShape,
@@ -156,23 +182,27 @@ export async function conv2dBackwardInput(
   const g = conv2dGeometry(shape);
   const gate = epilogue.kind === 'gate';
   const inputs = batch * g.h * g.w * g.cin;
+  const wg = conv2dLaunch(batch * g.h * g.w, g.cin);
   return kernel(gpu, {
     label: describe(label, g, batch),
     shader: 'conv2d',
     entry: 'backward_input',
     constants: {
-      ...overrides(g, batch),
+      ...overrides(g, batch, wg),
       GATE: Number(gate),
       ACT: gate ? ACTIVATION_CODE[epilogue.act] : 0,
     },
     bindings: [io.dy, io.w, io.dx, gate ? epilogue.y : unusedBinding(gpu)],
-    workgroups: grid(Math.ceil(inputs / BLOCK), g.cin),
+    workgroups: wg.workgroups,
     flops: convFlops(g, batch),
     bytes: 4 * (batch * g.oh * g.ow * g.cout + g.kh * g.kw * g.cin * g.cout + inputs * (gate ? 2 : 1)),
   });
 }
 
-/** dw [kh, kw, cin, cout] = Σ over the batch and output pixels of x ⊗ dy: the gradient with respect to the weights. */
+/**
+ * dw [kh, kw, cin, cout] = Σ over the batch and output pixels of x ⊗ dy: the gradient with respect to the
+ * weights. Overwrites dw (it does not add to it).
+ */
 export async function conv2dBackwardFilter(
   gpu: Gpu,
   shape: Conv2dShape,
@@ -181,15 +211,14 @@ export async function conv2dBackwardFilter(
   label = 'conv2d grad filter',
 ): Promise<KernelCall> {
   const g = conv2dGeometry(shape);
-  // Row blocks are 4 input channels of one tap (see the shader), so a tap with cin % 4 != 0 rounds up.
-  const rowBlocks = g.kh * g.kw * Math.ceil(g.cin / BLOCK);
+  const wg = conv2dLaunch(g.kh * g.kw * g.cin, g.cout);
   return kernel(gpu, {
     label: describe(label, g, batch),
     shader: 'conv2d',
     entry: 'backward_filter',
-    constants: overrides(g, batch),
+    constants: overrides(g, batch, wg),
     bindings: [io.x, io.dy, io.dw],
-    workgroups: grid(rowBlocks, g.cout),
+    workgroups: wg.workgroups,
     flops: convFlops(g, batch),
     bytes: 4 * (batch * g.h * g.w * g.cin + batch * g.oh * g.ow * g.cout + g.kh * g.kw * g.cin * g.cout),
   });
