@@ -3,7 +3,9 @@
  * reports it, so a failure can be replayed with WGML_TEST_SEED=<seed>.
  */
 export function testRng(): { seed: number; next: () => number } {
-  const seed = Number(process.env.WGML_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  // Anything but a whole number (unset, empty, or "null" from a browser project's define) means a fresh seed.
+  const fixed = Number.parseInt(String(process.env.WGML_TEST_SEED ?? ''), 10);
+  const seed = Number.isSafeInteger(fixed) && fixed >= 0 ? fixed : Math.floor(Math.random() * 2 ** 31);
   let s = seed >>> 0;
   const next = () => {
     // mulberry32
