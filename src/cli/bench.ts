@@ -68,7 +68,7 @@ export function registerBench(program: Command): void {
         for (const name of models) {
           const r = await benchTraining(gpu, data, name, { seconds: flags.seconds, repeats: flags.repeats, steps: flags.steps, seed: flags.seed, log: say });
           results.push(r);
-          if (flags.json) emit(benchJson(r, adapter, ceiling));
+          if (flags.json) emit({ ...benchJson(r, adapter, ceiling), load_average: Number(loadavg()[0]!.toFixed(2)) });
         }
       });
       if (!flags.json) {
@@ -89,7 +89,7 @@ export function registerBench(program: Command): void {
         log: say,
       });
       if (flags.json) {
-        for (const t of tfjs) emit(tfjsJson(t, results.find((r) => r.model === t.model)));
+        for (const t of tfjs) emit({ ...tfjsJson(t, results.find((r) => r.model === t.model)), load_average: Number(loadavg()[0]!.toFixed(2)) });
         return;
       }
       say('');

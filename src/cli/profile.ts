@@ -77,6 +77,7 @@ export function registerProfile(program: Command): void {
             say('');
           }
           say(`sum of kernels ${profile.kernelMs.toFixed(3)} ms; first start to last end ${profile.spanMs.toFixed(3)} ms (each kernel in its own pass here);`);
+          say(`a pass with one no-op dispatch, measured the same way: ${profile.emptyPassMs.toFixed(3)} ms (the floor under every row);`);
           say(`a real training step (one pass, one submit, wall clock): ${stepMs.toFixed(3)} ms (${Math.round((batch * 1000) / stepMs).toLocaleString('en-US')} images/s).`);
           if (profile.quantumNs > 0) {
             say(`timestamps are quantised to ${(profile.quantumNs / 1000).toFixed(1)} µs by Dawn (its timestamp_quantization toggle): short kernels are averages of coarse samples.`);

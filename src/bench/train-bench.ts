@@ -1,0 +1,149 @@
+import type { FashionMnist } from '../data/fashion-mnist';
+import type { Gpu } from '../gpu/device';
+import { seedModel, type ModelName } from '../models/seed-models';
+import { Trainer } from '../train/trainer';
+import { cpuMs, rateSummary, summarize, type Summary } from './stats';
+
+/**
+ * Steady-state training throughput of one seed model, measured through the Trainer's public API
+ * only: a trainer built with `trainLimit` = steps x batch makes each `trainEpoch` a run of exactly
+ * `steps` real steps on real Fashion-MNIST batches, recorded as training records them (one pass and
+ * one submit per step, a wait every 8 steps for the group before, no read back until the epoch's
+ * end). The first epoch of each trainer is a warm-up (lavapipe compiles shaders at first use) and
+ * is not counted. A short calibration trainer picks the number of steps per timed repeat so that
+ * the repeats take about `seconds` in all.
+ *
+ * The one read back per repeat (the epoch's metrics) and the shuffled order written at its start
+ * are counted: a real epoch pays them too, once per 1,875 steps instead of once per repeat.
+ */
+
+export interface TrainBenchOptions {
+  /** Timed seconds per model, over all repeats (default 10). */
+  seconds?: number;
+  /** Timed repeats (default 5). */
+  repeats?: number;
+  /** Steps per repeat; default: calibrated from `seconds`. */
+  steps?: number;
+  /** Default: the report's batch size for the model. */
+  batchSize?: number;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+export interface TrainBenchResult {
+  model: ModelName;
+  batch: number;
+  optimizer: string;
+  /** Steps per timed repeat, and repeats. */
+  steps: number;
+  repeats: number;
+  msPerStep: Summary;
+  imagesPerS: Summary;
+  /** CPU time of this process per step (NaN in a browser): less sensitive to other load than the wall clock. */
+  cpuMsPerStep: Summary;
+  /** A 60,000-image epoch's training time at the median rate (no evaluation), seconds. */
+  epochSeconds: number;
+  /** Sum of the declared flops of one step's dispatches. */
+  flopsPerStep: number;
+  /** flopsPerStep over the median step time. */
+  gflops: number;
+  dispatches: number;
+  memory: {
+    /** The step's transient tensors as planned, and with one buffer per tensor. */
+    planned: number;
+    naive: number;
+    /** Parameters, gradients and optimiser state. */
+    params: number;
+  };
+  /** Trainer.create (compile, upload) and the warm-up epoch of the calibration trainer, ms. */
+  createMs: number;
+  warmupMs: number;
+}
+
+/** Steps of the calibration trainer's epochs (its first epoch is the warm-up). */
+const CALIBRATION_STEPS = 4;
+/** Fewest steps per timed repeat: the slow CNN still gets several repeats in its time. */
+const MIN_STEPS = 2;
+export const EPOCH_IMAGES = 60_000;
+
+export async function benchTraining(gpu: Gpu, data: FashionMnist, name: ModelName, options: TrainBenchOptions = {}): Promise<TrainBenchResult> {
+  const seed = seedModel(name);
+  const d = seed.defaults;
+  const batch = options.batchSize ?? d.batchSize;
+  const seconds = options.seconds ?? 10;
+  const repeats = Math.max(1, options.repeats ?? 5);
+  const maxSteps = Math.max(1, Math.floor(data.train.count / batch));
+  const make = (steps: number) =>
+    Trainer.create(gpu, seed.build(), data, {
+      batchSize: batch,
+      lr: d.lr,
+      optimizer: d.optimizer,
+      seed: options.seed ?? 1,
+      preprocessing: seed.preprocessing,
+      trainLimit: steps * batch,
+      testLimit: 100,
+      evalBatch: 100,
+    });
+
+  // Calibration: compile, one warm-up epoch, one timed epoch of a few steps.
+  let t = performance.now();
+  let steps = options.steps === undefined ? undefined : Math.min(options.steps, maxSteps);
+  const calibration = await make(Math.min(CALIBRATION_STEPS, maxSteps));
+  const createMs = performance.now() - t;
+  let warmupMs: number;
+  try {
+    t = performance.now();
+    await calibration.trainEpoch(0);
+    warmupMs = performance.now() - t;
+    if (steps === undefined) {
+      t = performance.now();
+      await calibration.trainEpoch(1);
+      const msPerStep = (performance.now() - t) / calibration.stepsPerEpoch;
+      steps = Math.round((seconds * 1000) / repeats / msPerStep);
+      steps = Math.min(maxSteps, Math.max(MIN_STEPS, steps));
+    }
+  } finally {
+    calibration.release();
+  }
+
+  const trainer = await make(steps);
+  try {
+    options.log?.(`${name}: batch ${batch}, ${repeats} x ${steps} steps (+1 warm-up repeat)`);
+    await trainer.trainEpoch(0);
+    const ms: number[] = [];
+    const cpu: number[] = [];
+    for (let r = 1; r <= repeats; r++) {
+      const cpuStart = cpuMs();
+      const start = performance.now();
+      await trainer.trainEpoch(r);
+      ms.push((performance.now() - start) / trainer.stepsPerEpoch);
+      cpu.push((cpuMs() - cpuStart) / trainer.stepsPerEpoch);
+    }
+    const msPerStep = summarize(ms);
+    const imagesPerS = rateSummary(msPerStep, batch);
+    const calls = trainer.trainProgram.calls;
+    const flopsPerStep = calls.reduce((a, c) => a + c.flops, 0);
+    const mem = trainer.memoryReport();
+    const paramBytes = trainer.model.params.totalElements * 4;
+    const stateBytes = Object.values(trainer.optimizer.state).reduce((a, b) => a + b.size, 0);
+    return {
+      model: name,
+      batch,
+      optimizer: d.optimizer,
+      steps: trainer.stepsPerEpoch,
+      repeats,
+      msPerStep,
+      imagesPerS,
+      cpuMsPerStep: summarize(cpu),
+      epochSeconds: EPOCH_IMAGES / imagesPerS.median,
+      flopsPerStep,
+      gflops: flopsPerStep / (msPerStep.median * 1e6),
+      dispatches: calls.length,
+      memory: { planned: mem.planned, naive: mem.naive, params: 2 * paramBytes + stateBytes },
+      createMs,
+      warmupMs,
+    };
+  } finally {
+    trainer.release();
+  }
+}
