@@ -1,4 +1,4 @@
-//! requires: random, step
+//! requires: random, step, activation_fns
 // Inverted dropout: y = x * mask / (1 - rate), mask[i] = 1 with probability 1 - rate.
 //
 // The mask is never stored. Element i's decision is lane i % 4 of
@@ -19,11 +19,15 @@ override STREAM: u32 = 0u;  // the layer's id: distinct dropout layers draw inde
 override THRESHOLD: u32;    // keep iff (hash >> 8) >= THRESHOLD
 override SCALE: f32;        // 1 / (1 - rate)
 override WG: u32 = 256u;
+// Backward only: also multiply by activate_grad(gate_y, GATE_ACT), the derivative of the activation
+// that produced the dropout's input, so the gradient needs no separate activation pass.
+override GATE_ACT: u32 = ACT_NONE;
 
-// Bindings ordered so each entry point uses a prefix: apply_in_place 0-1, apply 0-2.
+// Bindings ordered so each entry point uses a prefix: apply_in_place 0-1, apply 0-3.
 @group(0) @binding(0) var<uniform> step: Step; // seed and step are read
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(2) var<storage, read> src: array<f32>;
+@group(0) @binding(3) var<storage, read> gate_y: array<f32>; // GATE_ACT != ACT_NONE: the activation's output
 
 /** Which of the four elements 4t .. 4t+3 the mask keeps. */
 fn keep4(t: u32) -> vec4<bool> {
@@ -44,7 +48,11 @@ fn apply(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
   let keep = keep4(t);
   for (var k = 0u; k < 4u; k++) {
     // select, not a multiply by 0: a dropped element is exactly 0 even where x is not finite.
-    if (i + k < COUNT) { dst[i + k] = select(0.0, src[i + k] * SCALE, keep[k]); }
+    if (i + k < COUNT) {
+      var g = src[i + k] * SCALE;
+      if (GATE_ACT != ACT_NONE) { g *= activate_grad(gate_y[i + k], GATE_ACT); }
+      dst[i + k] = select(0.0, g, keep[k]);
+    }
   }
 }
 

@@ -16,6 +16,9 @@ override SH: u32 = 2u;
 override SW: u32 = 2u;
 override OH: u32; // (H - PH) / SH + 1
 override OW: u32;
+// Windows do not overlap (SH >= PH and SW >= PW, e.g. 2x2/2): each input is in at most one window,
+// found by division, with no loop: the common case, and ~4x cheaper on a SIMD-on-CPU adapter.
+override DISJOINT: bool = false;
 override WG: u32 = 256u;
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;       // forward: x [N,H,W,C]; backward: dy [N,OH,OW,C]
@@ -63,6 +66,14 @@ fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
   let oy_hi = min(iy / SH, OH - 1u);
   let ox_hi = min(ix / SW, OW - 1u);
 
+  if (DISJOINT) {
+    let oy = iy / SH;
+    let ox = ix / SW;
+    let o = ((n * OH + oy) * OW + ox) * C + ch;
+    let inside = oy < OH && ox < OW && iy - oy * SH < PH && ix - ox * SW < PW;
+    dst[i] = select(0.0, src[min(o, N * OH * OW * C - 1u)], inside && arg[min(o, N * OH * OW * C - 1u)] == i);
+    return;
+  }
   var sum = 0.0;
   for (var oy = oy_lo; oy <= oy_hi; oy++) {
     for (var ox = ox_lo; ox <= ox_hi; ox++) {

@@ -1,6 +1,7 @@
 import type { Gpu } from '../gpu/device';
 import { kernel, linearGrid, type Binding, type KernelCall } from '../gpu/kernel';
 import { UsageError } from '../errors';
+import { ACTIVATION_CODE, unusedBinding, type Activation } from './activation';
 
 export interface DropoutSpec {
   /** Fraction dropped, in [0, 1). */
@@ -19,7 +20,7 @@ export function dropoutThreshold(rate: number): number {
 const WG = 256;
 const PER_INVOCATION = 4; // elements per pcg4d hash (fixed in the shader)
 
-function dropoutCall(gpu: Gpu, spec: DropoutSpec, entry: 'apply' | 'apply_in_place', bindings: Binding[], label: string): Promise<KernelCall> {
+function dropoutCall(gpu: Gpu, spec: DropoutSpec, entry: 'apply' | 'apply_in_place', bindings: Binding[], label: string, gateAct: Activation = 'linear'): Promise<KernelCall> {
   const { rate, count, stream } = spec;
   if (!(rate >= 0 && rate < 1)) throw new UsageError(`Dropout rate must be in [0, 1); got ${rate}.`);
   if (!Number.isInteger(stream) || stream < 0 || stream > 0xffffffff) throw new UsageError(`Dropout stream must be a u32; got ${stream}.`);
@@ -27,7 +28,7 @@ function dropoutCall(gpu: Gpu, spec: DropoutSpec, entry: 'apply' | 'apply_in_pla
     label: `${label} p=${rate} n=${count}`,
     shader: 'dropout',
     entry,
-    constants: { COUNT: count, STREAM: stream, THRESHOLD: dropoutThreshold(rate), SCALE: 1 / (1 - rate), WG },
+    constants: { COUNT: count, STREAM: stream, THRESHOLD: dropoutThreshold(rate), SCALE: 1 / (1 - rate), GATE_ACT: ACTIVATION_CODE[gateAct], WG },
     bindings,
     workgroups: linearGrid(Math.ceil(count / PER_INVOCATION), WG),
     flops: count,
@@ -41,15 +42,18 @@ function dropoutCall(gpu: Gpu, spec: DropoutSpec, entry: 'apply' | 'apply_in_pla
  * `spec.stream`, and is recomputed, never stored.
  */
 export function dropoutForward(gpu: Gpu, spec: DropoutSpec, io: { step: Binding; x: Binding; y: Binding }): Promise<KernelCall> {
-  return dropoutCall(gpu, spec, 'apply', [io.step, io.y, io.x], 'dropout forward');
+  return dropoutCall(gpu, spec, 'apply', [io.step, io.y, io.x, unusedBinding(gpu)], 'dropout forward');
 }
 
 /**
  * dx = dy ⊙ mask / (1 - rate), with the forward pass's mask: record it in the same step (the same
- * uniform values). It is the forward pass's pipeline.
+ * uniform values). With `gate`, also ⊙ act'(gate.y): the gradient continues through the activation
+ * that produced the dropout's input, in the same dispatch.
  */
-export function dropoutBackward(gpu: Gpu, spec: DropoutSpec, io: { step: Binding; dy: Binding; dx: Binding }): Promise<KernelCall> {
-  return dropoutCall(gpu, spec, 'apply', [io.step, io.dx, io.dy], 'dropout backward');
+export function dropoutBackward(
+  gpu: Gpu, spec: DropoutSpec, io: { step: Binding; dy: Binding; dx: Binding }, gate?: { y: Binding; act: Activation },
+): Promise<KernelCall> {
+  return dropoutCall(gpu, spec, 'apply', [io.step, io.dx, io.dy, gate?.y ?? unusedBinding(gpu)], 'dropout backward', gate?.act);
 }
 
 /** data ⊙= mask / (1 - rate), in place: forward (data = x) or backward (data = dy), same mask. */

@@ -41,7 +41,7 @@ const WG = 256;
 
 function overrides(g: MaxPoolGeometry, batch: number): Record<string, number> {
   if (!Number.isInteger(batch) || batch < 1) throw new ShapeError(`maxpool: batch must be a positive integer, got ${batch}.`);
-  return { N: batch, H: g.h, W: g.w, C: g.c, PH: g.ph, PW: g.pw, SH: g.sh, SW: g.sw, OH: g.oh, OW: g.ow, WG };
+  return { N: batch, H: g.h, W: g.w, C: g.c, PH: g.ph, PW: g.pw, SH: g.sh, SW: g.sw, OH: g.oh, OW: g.ow, DISJOINT: Number(g.sh >= g.ph && g.sw >= g.pw), WG };
 }
 
 function describe(label: string, g: MaxPoolGeometry, batch: number): string {

@@ -12,6 +12,7 @@ export class Dropout implements Layer {
   readonly kind = 'Dropout';
   readonly activation = 'linear' as const;
   readonly trainingOnly = true;
+  readonly fusesInputGate = true;
 
   constructor(
     readonly rate: number,
@@ -42,13 +43,15 @@ export class Dropout implements Layer {
   }
 
   backward(ctx: BackwardContext): void {
-    const { dx, dy } = ctx;
+    const { dx, dy, gate } = ctx;
     if (!dx) return;
     ctx.program.op({
       label: `${this.name} grad`,
-      reads: [dy],
+      reads: gate ? [dy, gate.y] : [dy],
       writes: [dx],
-      build: async (bind) => [await dropoutBackward(ctx.gpu, this.spec(ctx), { step: { buffer: ctx.stepUniform }, dy: bind(dy), dx: bind(dx) })],
+      build: async (bind) => [
+        await dropoutBackward(ctx.gpu, this.spec(ctx), { step: { buffer: ctx.stepUniform }, dy: bind(dy), dx: bind(dx) }, gate ? { y: bind(gate.y), act: gate.act } : undefined),
+      ],
     });
   }
 }

@@ -27,15 +27,18 @@ const gpu = useGpu();
 
 const NETWORKS: { name: string; build: () => Sequential }[] = [
   {
-    // conv (relu) -> strided conv (sigmoid, its input gradient gated by the relu) -> dropout -> max-pool
-    // -> flatten -> dense (relu) -> dense: every backward kernel, fused and stand-alone activation grads.
-    name: 'conv, strided conv, dropout, pool, dense',
+    // Every backward kernel and every way an activation's gradient is applied: fused into a conv's
+    // input gradient (conv_b <- conv_a's relu), into dropout's (dropout <- conv_b's sigmoid), into a
+    // dense layer's (dense_b <- dense_a's relu), and as its own op where max-pool cannot (pool_b <- conv_c's relu).
+    name: 'conv, strided conv, dropout, pool, 1x1 conv, pool, dense',
     build: () =>
       new Sequential('tiny-cnn', [6, 7, 2], [
         new Conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }, 'conv_a'),
         new Conv2d({ filters: 5, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'sigmoid' }, 'conv_b'),
         new Dropout(0.25, 'dropout'),
-        new MaxPool2d({ poolSize: 2 }, 'pool'),
+        new MaxPool2d({ poolSize: 2 }, 'pool_a'),
+        new Conv2d({ filters: 4, kernelSize: 1, activation: 'relu' }, 'conv_c'),
+        new MaxPool2d({ poolSize: [1, 2] }, 'pool_b'),
         new Flatten('flatten'),
         new Dense(5, 'relu', 'dense_a'),
         new Dense(3, 'softmax', 'dense_b'),
