@@ -7,8 +7,8 @@ import { writeFileAtomic } from '../data/write-atomic-node';
 import type { SeedModel } from '../models/seed-models';
 import type { OptimizerKind } from '../optim/optimizer';
 import { writeRunArtifacts } from '../report/write-node';
-import type { Misclassified } from '../report/types';
 import { fit, type FitResult } from '../train/fit';
+import { misclassified } from '../train/misclassified';
 import { Trainer, type Evaluation } from '../train/trainer';
 import { encodeWeights } from '../train/weights';
 import { CHECKPOINT_FILE, encodeCheckpoint, type Checkpoint, type RunConfig } from '../train/checkpoint';
@@ -100,25 +100,6 @@ export async function trainAndReport(gpu: Gpu, data: FashionMnist, seed: SeedMod
   } finally {
     trainer.release();
   }
-}
-
-/** The first `limit` misclassified test images, with the model's answer and its confidence. */
-export function misclassified(test: Evaluation, data: FashionMnist, limit: number): Misclassified[] {
-  const probs = test.probabilities;
-  if (!probs) return [];
-  const classes = data.classes.length;
-  const pixels = data.rows * data.cols;
-  const out: Misclassified[] = [];
-  const n = Math.min(data.test.count, probs.length / classes);
-  for (let i = 0; i < n && out.length < limit; i++) {
-    let predicted = 0;
-    for (let c = 1; c < classes; c++) if (probs[i * classes + c]! > probs[i * classes + predicted]!) predicted = c;
-    const trueLabel = data.test.labels[i]!;
-    if (predicted !== trueLabel) {
-      out.push({ image: data.test.images.subarray(i * pixels, (i + 1) * pixels), trueLabel, predicted, confidence: probs[i * classes + predicted]! });
-    }
-  }
-  return out;
 }
 
 /**
