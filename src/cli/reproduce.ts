@@ -1,13 +1,14 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../data/write-atomic-node';
-import { MODEL_NAMES, seedModel } from '../models/seed-models';
+import { MODEL_NAMES, seedModel, type ModelName } from '../models/seed-models';
+import type { EpochRecord } from '../train/fit';
 import { perClassAccuracy } from '../report/confusion';
 import { markdownTable } from '../report/markdown';
 import { loadData, log, withGpu } from './context';
 import { dataOption, seedOption } from './options';
-import { trainAndReport, type RunResult } from './run';
+import { trainAndReport, type RunSettings } from './run';
 
 /** The report's one-hidden confusion matrix, rows 1..9 (row 0 is illegible in the source). */
 const REPORTED_ONE_HIDDEN_ROWS: Record<number, number[]> = {
@@ -27,29 +28,68 @@ export function registerReproduce(program: Command): void {
     .command('reproduce')
     .description("train all three models with the report's settings and write REPORT.md comparing the report's results with ours")
     .option('-o, --out <dir>', 'where to write REPORT.md and one results folder per model', 'runs/reproduce')
+    .option('--retrain', 'train every model again, even one whose finished results folder is already in --out')
     .addOption(dataOption())
     .addOption(seedOption())
-    .action(async (flags: { out: string; data?: string; seed: number }) => {
+    .action(async (flags: { out: string; data?: string; seed: number; retrain?: boolean }) => {
       const data = await loadData(flags.data, log);
       await mkdir(flags.out, { recursive: true });
-      const results: RunResult[] = [];
-      await withGpu(log, async (gpu) => {
-        for (const name of MODEL_NAMES) {
-          const seed = seedModel(name);
-          const d = seed.defaults;
-          log(`\n== ${name}: ${seed.description} ==`);
-          results.push(await trainAndReport(gpu, data, seed, { ...d, seed: flags.seed, validationSplit: 0 }, join(flags.out, name), log));
-        }
-      });
+      const results: Finished[] = [];
+      const settingsOf = (name: ModelName): RunSettings => ({ ...seedModel(name).defaults, seed: flags.seed, validationSplit: 0 });
+      // A run that finished with these exact settings is reused: reproduce can be stopped and restarted.
+      const reused = new Map<ModelName, Finished>();
+      for (const name of flags.retrain ? [] : MODEL_NAMES) {
+        const done = await finishedRun(join(flags.out, name), settingsOf(name));
+        if (done) reused.set(name, done);
+      }
+      const todo = MODEL_NAMES.filter((n) => !reused.has(n));
+      const trained = new Map<ModelName, Finished>();
+      if (todo.length > 0) {
+        await withGpu(log, async (gpu) => {
+          for (const name of todo) {
+            const seed = seedModel(name);
+            log(`\n== ${name}: ${seed.description} ==`);
+            const r = await trainAndReport(gpu, data, seed, settingsOf(name), join(flags.out, name), log);
+            trained.set(name, { history: r.history, testAccuracy: r.test.accuracy, confusion: r.test.confusion, out: r.out, adapter: r.adapter });
+          }
+        });
+      }
+      for (const name of MODEL_NAMES) {
+        if (reused.has(name)) log(`${name}: reusing the finished run in ${join(flags.out, name)} (--retrain to train it again)`);
+        results.push(reused.get(name) ?? trained.get(name)!);
+      }
       const report = reportMarkdown(results, data.classes, flags.out);
       await writeFileAtomic(join(flags.out, 'REPORT.md'), new TextEncoder().encode(report));
-      log(`\n${markdownTable(['model', 'report', 'ours'], MODEL_NAMES.map((n, i) => [n, pct(seedModel(n).reportedAccuracy), pct(results[i]!.test.accuracy)]))}`);
+      log(`\n${markdownTable(['model', 'report', 'ours'], MODEL_NAMES.map((n, i) => [n, pct(seedModel(n).reportedAccuracy), pct(results[i]!.testAccuracy)]))}`);
       log(`report: ${join(flags.out, 'REPORT.md')}`);
     });
 }
 
-function reportMarkdown(results: RunResult[], classes: readonly string[], out: string): string {
-  const rel = (r: RunResult, file: string) => relative(out, join(r.out, file));
+/** What REPORT.md needs of a finished run, whether just trained or read back from its folder. */
+interface Finished {
+  history: EpochRecord[];
+  testAccuracy: number;
+  confusion: Uint32Array;
+  out: string;
+  adapter: string;
+}
+
+/** The finished run in `dir`, if it has all its files and was trained with `settings`. */
+async function finishedRun(dir: string, settings: RunSettings): Promise<Finished | null> {
+  try {
+    const read = async (f: string) => JSON.parse(await readFile(join(dir, f), 'utf8'));
+    const [meta, history, confusion] = await Promise.all([read('meta.json'), read('history.json'), read('confusion.json')]);
+    await readFile(join(dir, 'weights.safetensors'));
+    const canonical = (o: object) => JSON.stringify(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+    if (canonical(meta.settings) !== canonical(settings)) return null;
+    return { history, testAccuracy: meta.testAccuracy, confusion: Uint32Array.from(confusion.matrix.flat()), out: dir, adapter: meta.adapter };
+  } catch {
+    return null;
+  }
+}
+
+function reportMarkdown(results: Finished[], classes: readonly string[], out: string): string {
+  const rel = (r: Finished, file: string) => relative(out, join(r.out, file));
   const lines = [
     '# Reproducing "Using Neural Networks for Classification of Fashion-MNIST Images"',
     '',
@@ -61,7 +101,7 @@ function reportMarkdown(results: RunResult[], classes: readonly string[], out: s
         const seed = seedModel(MODEL_NAMES[i]!);
         const mean = r.history.reduce((s, h) => s + h.seconds, 0) / Math.max(1, r.history.length);
         const rate = r.history.reduce((s, h) => s + h.imagesPerSecond, 0) / Math.max(1, r.history.length);
-        return [seed.name, pct(seed.reportedAccuracy), pct(r.test.accuracy), `${r.history.length} of ${seed.defaults.epochs}`, mean.toFixed(1), Math.round(rate)];
+        return [seed.name, pct(seed.reportedAccuracy), pct(r.testAccuracy), `${r.history.length} of ${seed.defaults.epochs}`, mean.toFixed(1), Math.round(rate)];
       }),
     ),
     '',
@@ -72,7 +112,7 @@ function reportMarkdown(results: RunResult[], classes: readonly string[], out: s
       classes.map((c, k) => [
         c,
         REPORTED_ONE_HIDDEN_ROWS[k] ? pct(REPORTED_ONE_HIDDEN_ROWS[k]![k]! / 1000) : 'illegible',
-        ...results.map((r) => pct(perClassAccuracy(r.test.confusion)[k]!)),
+        ...results.map((r) => pct(perClassAccuracy(r.confusion)[k]!)),
       ]),
     ),
     '',
