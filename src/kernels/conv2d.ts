@@ -108,6 +108,95 @@ export function conv2dLaunch(rows: number, cols: number): Conv2dLaunch {
   return { wgX, wgY, workgroups: [Math.ceil(colBlocks / wgX), y, z] };
 }
 
+/** Which conv2d pass a plan is for. */
+export type Conv2dPass = 'forward' | 'backward_input' | 'backward_filter';
+
+/**
+ * How a pass runs: the 8x8 entry points of shaders/conv2d.wgsl, or the subgroup ones of
+ * shaders/conv2d_subgroups.wgsl with `sgRows` rows per 8-lane subgroup block (see that file).
+ */
+export type Conv2dPlan =
+  | { kind: 'block8x8'; launch: Conv2dLaunch }
+  | { kind: 'subgroups'; sgRows: number; sgWg: number; workgroups: [number, number, number] };
+
+/** Overrides of the chosen plan, for tests of each code path and for tuning. */
+export interface Conv2dPlanChoice {
+  /** false: the 8x8 entry points even where subgroups would do; true: subgroups, or throw if this pass and shape cannot. */
+  subgroups?: boolean;
+  /** Rows per subgroup block: 8 or 16 (backward_filter also 32; must divide cin). */
+  sgRows?: number;
+  /** Lanes per workgroup on the subgroup path (a multiple of 8, at most 64). */
+  sgWg?: number;
+}
+
+const SG_LANES = 8;
+const SG_COLS = 4 * SG_LANES; // columns per subgroup block
+
+/**
+ * Whether the subgroup entry points can run on this device: they broadcast from lanes 0-7 and map
+ * local_invocation_index / 8 to a subgroup, so subgroups must be exactly 8 lanes (lavapipe's are).
+ */
+export function conv2dSubgroupsUsable(gpu: Gpu): boolean {
+  if (!gpu.features.has('subgroups')) return false;
+  const info = gpu.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  return info.subgroupMinSize === SG_LANES && info.subgroupMaxSize === SG_LANES;
+}
+
+/** GEMM rows and columns of a pass. */
+function gemmSize(pass: Conv2dPass, g: Conv2dGeometry, batch: number): [number, number] {
+  if (pass === 'forward') return [batch * g.oh * g.ow, g.cout];
+  if (pass === 'backward_input') return [batch * g.h * g.w, g.cin];
+  return [g.kh * g.kw * g.cin, g.cout];
+}
+
+/** Whether the subgroup entry point of `pass` handles this shape with `sgRows` rows per block. */
+function subgroupShapeOk(pass: Conv2dPass, g: Conv2dGeometry, sgRows: number): boolean {
+  if (g.cin % 4 !== 0 || g.cout % 4 !== 0) return false; // vec4 loads along both channel axes
+  if (pass === 'backward_filter') return [8, 16, 32].includes(sgRows) && g.cin % sgRows === 0;
+  return sgRows === 8 || sgRows === 16;
+}
+
+/**
+ * The plan a pass runs: subgroups when the device and shape allow (2-3x fewer instructions per
+ * multiply-add on lavapipe, bench/NOTES.md ## conv2d), else the 8x8 blocks.
+ */
+export function conv2dPlan(gpu: Gpu, pass: Conv2dPass, g: Conv2dGeometry, batch: number, choice: Conv2dPlanChoice = {}): Conv2dPlan {
+  const [rows, cols] = gemmSize(pass, g, batch);
+  const defaultRows = pass === 'backward_filter' ? ([32, 16, 8].find((r) => g.cin % r === 0) ?? 16) : 16;
+  const sgRows = choice.sgRows ?? defaultRows;
+  const possible = conv2dSubgroupsUsable(gpu) && subgroupShapeOk(pass, g, sgRows);
+  if (choice.subgroups === true && !possible) {
+    throw new Error(`conv2d ${pass}: the subgroup path cannot run ${sgRows}-row blocks of cin ${g.cin}, cout ${g.cout} on this device`);
+  }
+  if (!possible || choice.subgroups === false) return { kind: 'block8x8', launch: conv2dLaunch(rows, cols) };
+  const blocks = Math.ceil(rows / sgRows) * Math.ceil(cols / SG_COLS);
+  let sgWg = choice.sgWg ?? LANES;
+  if (choice.sgWg === undefined) while (sgWg > SG_LANES && Math.ceil(blocks / (sgWg / SG_LANES)) < MIN_WORKGROUPS) sgWg /= 2;
+  if (sgWg % SG_LANES !== 0 || sgWg > LANES) throw new Error(`conv2d: sgWg must be a multiple of 8 up to 64, got ${sgWg}`);
+  const [x, y] = linearGrid(blocks, sgWg / SG_LANES);
+  return { kind: 'subgroups', sgRows, sgWg, workgroups: [x, y, 1] };
+}
+
+/** Shader, entry point, launch overrides and grid of a plan. */
+function planSpec(plan: Conv2dPlan, pass: Conv2dPass): {
+  shader: string;
+  entry: string;
+  wg: Conv2dLaunch;
+  extra: Record<string, number>;
+  workgroups: [number, number, number];
+} {
+  if (plan.kind === 'block8x8') {
+    return { shader: 'conv2d', entry: pass, wg: plan.launch, extra: {}, workgroups: plan.launch.workgroups };
+  }
+  return {
+    shader: 'conv2d_subgroups',
+    entry: `${pass}_sg`,
+    wg: { wgX: 8, wgY: 8, workgroups: plan.workgroups }, // WG_X, WG_Y are unused by the subgroup entry points
+    extra: { SG_ROWS: plan.sgRows, SG_WG: plan.sgWg },
+    workgroups: plan.workgroups,
+  };
+}
+
 function overrides(g: Conv2dGeometry, batch: number, wg: Conv2dLaunch): Record<string, number> {
   if (!Number.isInteger(batch) || batch < 1) throw new ShapeError(`conv2d: batch must be a positive integer, got ${batch}.`);
   return {
@@ -145,23 +234,25 @@ export async function conv2dForward(
   io: { x: Binding; w: Binding; y: Binding },
   epilogue: Conv2dForwardEpilogue = { kind: 'none' },
   label = 'conv2d forward',
+  choice: Conv2dPlanChoice = {},
 ): Promise<KernelCall> {
   const g = conv2dGeometry(shape);
   const bias = epilogue.kind === 'bias-act' ? epilogue.bias : undefined;
   const inputs = batch * g.h * g.w * g.cin;
   const outputs = batch * g.oh * g.ow * g.cout;
-  const wg = conv2dLaunch(batch * g.oh * g.ow, g.cout);
+  const spec = planSpec(conv2dPlan(gpu, 'forward', g, batch, choice), 'forward');
   return kernel(gpu, {
     label: describe(label, g, batch),
-    shader: 'conv2d',
-    entry: 'forward',
+    shader: spec.shader,
+    entry: spec.entry,
     constants: {
-      ...overrides(g, batch, wg),
+      ...overrides(g, batch, spec.wg),
+      ...spec.extra,
       HAS_BIAS: Number(!!bias),
       ACT: epilogue.kind === 'bias-act' ? ACTIVATION_CODE[epilogue.act] : 0,
     },
     bindings: [io.x, io.w, io.y, bias ?? unusedBinding(gpu)],
-    workgroups: wg.workgroups,
+    workgroups: spec.workgroups,
     flops: convFlops(g, batch),
     bytes: 4 * (inputs + g.kh * g.kw * g.cin * g.cout + outputs + (bias ? g.cout : 0)),
   });
@@ -178,22 +269,24 @@ export async function conv2dBackwardInput(
   io: { dy: Binding; w: Binding; dx: Binding },
   epilogue: Conv2dInputGradEpilogue = { kind: 'none' },
   label = 'conv2d grad input',
+  choice: Conv2dPlanChoice = {},
 ): Promise<KernelCall> {
   const g = conv2dGeometry(shape);
   const gate = epilogue.kind === 'gate';
   const inputs = batch * g.h * g.w * g.cin;
-  const wg = conv2dLaunch(batch * g.h * g.w, g.cin);
+  const spec = planSpec(conv2dPlan(gpu, 'backward_input', g, batch, choice), 'backward_input');
   return kernel(gpu, {
     label: describe(label, g, batch),
-    shader: 'conv2d',
-    entry: 'backward_input',
+    shader: spec.shader,
+    entry: spec.entry,
     constants: {
-      ...overrides(g, batch, wg),
+      ...overrides(g, batch, spec.wg),
+      ...spec.extra,
       GATE: Number(gate),
       ACT: gate ? ACTIVATION_CODE[epilogue.act] : 0,
     },
     bindings: [io.dy, io.w, io.dx, gate ? epilogue.y : unusedBinding(gpu)],
-    workgroups: wg.workgroups,
+    workgroups: spec.workgroups,
     flops: convFlops(g, batch),
     bytes: 4 * (batch * g.oh * g.ow * g.cout + g.kh * g.kw * g.cin * g.cout + inputs * (gate ? 2 : 1)),
   });
@@ -209,16 +302,17 @@ export async function conv2dBackwardFilter(
   batch: number,
   io: { x: Binding; dy: Binding; dw: Binding },
   label = 'conv2d grad filter',
+  choice: Conv2dPlanChoice = {},
 ): Promise<KernelCall> {
   const g = conv2dGeometry(shape);
-  const wg = conv2dLaunch(g.kh * g.kw * g.cin, g.cout);
+  const spec = planSpec(conv2dPlan(gpu, 'backward_filter', g, batch, choice), 'backward_filter');
   return kernel(gpu, {
     label: describe(label, g, batch),
-    shader: 'conv2d',
-    entry: 'backward_filter',
-    constants: overrides(g, batch, wg),
+    shader: spec.shader,
+    entry: spec.entry,
+    constants: { ...overrides(g, batch, spec.wg), ...spec.extra },
     bindings: [io.x, io.dy, io.dw],
-    workgroups: wg.workgroups,
+    workgroups: spec.workgroups,
     flops: convFlops(g, batch),
     bytes: 4 * (batch * g.h * g.w * g.cin + batch * g.oh * g.ow * g.cout + g.kh * g.kw * g.cin * g.cout),
   });

@@ -10,7 +10,10 @@ import {
   conv2dForward,
   conv2dGeometry,
   conv2dLaunch,
+  conv2dPlan,
+  conv2dSubgroupsUsable,
   type Conv2dGeometry,
+  type Conv2dPlanChoice,
   type Conv2dPadding,
   type Conv2dShape,
 } from '../../src/kernels/conv2d';
@@ -76,7 +79,7 @@ async function run(g: Gpu, call: KernelCall, out: GPUBuffer, count: number): Pro
   return got.subarray(0, count);
 }
 
-async function checkForward(k: Case, e: Fwd): Promise<void> {
+async function checkForward(k: Case, e: Fwd, choice: Conv2dPlanChoice = {}): Promise<void> {
   const g = gpu();
   const { seed, next } = testRng();
   const geo = conv2dGeometry(k);
@@ -89,12 +92,13 @@ async function checkForward(k: Case, e: Fwd): Promise<void> {
   const call = await conv2dForward(
     g, k, k.n, { x: bufferFrom(g, 'x', x), w: bufferFrom(g, 'w', w), y },
     e.kind === 'none' ? e : { kind: 'bias-act', act: e.act, ...(useBias ? { bias: bufferFrom(g, 'bias', bias) } : {}) },
+    undefined, choice,
   );
   const want = conv2dForwardRef(x, w, useBias ? bias : null, dims(geo, k.n), e.kind === 'none' ? 'linear' : e.act);
   expectClose(await run(g, call, y, count), want, `seed ${seed}`);
 }
 
-async function checkBackwardInput(k: Case, e: Bwd): Promise<void> {
+async function checkBackwardInput(k: Case, e: Bwd, choice: Conv2dPlanChoice = {}): Promise<void> {
   const g = gpu();
   const { seed, next } = testRng();
   const geo = conv2dGeometry(k);
@@ -107,13 +111,14 @@ async function checkBackwardInput(k: Case, e: Bwd): Promise<void> {
   const call = await conv2dBackwardInput(
     g, k, k.n, { dy: bufferFrom(g, 'dy', dy), w: bufferFrom(g, 'w', w), dx },
     e.kind === 'gate' ? { kind: 'gate', act: e.act, y: bufferFrom(g, 'y', yPrev!) } : e,
+    undefined, choice,
   );
   const want = conv2dBackwardInputRef(dy, w, dims(geo, k.n));
   if (e.kind === 'gate') want.forEach((v, i) => (want[i] = v * activateGradRef(yPrev![i]!, e.act)));
   expectClose(await run(g, call, dx, count), want, `seed ${seed}`);
 }
 
-async function checkBackwardFilter(k: Case): Promise<void> {
+async function checkBackwardFilter(k: Case, choice: Conv2dPlanChoice = {}): Promise<void> {
   const g = gpu();
   const { seed, next } = testRng();
   const geo = conv2dGeometry(k);
@@ -121,7 +126,7 @@ async function checkBackwardFilter(k: Case): Promise<void> {
   const dy = randomF32(next, k.n * geo.oh * geo.ow * k.cout);
   const count = k.kh * k.kw * k.cin * k.cout;
   const dw = poisoned(g, count + GUARD);
-  const call = await conv2dBackwardFilter(g, k, k.n, { x: bufferFrom(g, 'x', x), dy: bufferFrom(g, 'dy', dy), dw });
+  const call = await conv2dBackwardFilter(g, k, k.n, { x: bufferFrom(g, 'x', x), dy: bufferFrom(g, 'dy', dy), dw }, undefined, choice);
   expectClose(await run(g, call, dw, count), conv2dBackwardFilterRef(x, dy, dims(geo, k.n)), `seed ${seed}`);
 }
 
@@ -203,10 +208,77 @@ describe('conv2d', () => {
   for (const e of FWD) it(`${name(k)}: forward, ${fwdName(e)}`, () => checkForward(k, e));
   for (const e of BWD) it(`${name(k)}: backward_input, ${bwdName(e)}`, () => checkBackwardInput(k, e));
 
+  // CASES run whatever conv2dPlan picks: the subgroup path at the CNN's second layer (when the
+  // device has 8-lane subgroups), the 8x8 blocks for the unaligned channel counts. Force the 8x8
+  // blocks on the aligned ones too, so that the fallback stays tested on a device with subgroups.
+  for (const k of CASES.filter((k) => k.cin % 4 === 0 && k.cout % 4 === 0)) {
+    const off = { subgroups: false };
+    it(`${name(k)}: 8x8 fallback: forward, backward_input, backward_filter`, async () => {
+      await checkForward(k, FWD[0]!, off);
+      await checkBackwardInput(k, BWD[1]!, off);
+      await checkBackwardFilter(k, off);
+    });
+  }
+
   it('throws ShapeError before compiling anything', async () => {
     const g = gpu();
     const b = poisoned(g, 4);
     await expect(conv2dForward(g, { h: 2, w: 2, cin: 1, kh: 3, kw: 3, cout: 1 }, 1, { x: b, w: b, y: b })).rejects.toThrow(ShapeError);
     await expect(conv2dBackwardFilter(g, { h: 4, w: 4, cin: 1, kh: 3, kw: 3, cout: 1 }, 0, { x: b, dy: b, dw: b })).rejects.toThrow(ShapeError);
   });
+});
+
+// Aligned channel counts (cin, cout % 4 == 0) at awkward sizes for the subgroup entry points: pixel
+// counts that leave partial row blocks, cout and cin below 32 (partial column blocks, lanes with
+// clamped columns) and above 32 (two column blocks), strides 1 and 2 with asymmetric padding, and
+// cin = 12, which the filter's one-tap blocks cannot take (it falls back to 8x8).
+const SG_CASES: Case[] = [
+  c(3, 5, 7, 12, 3, 3, 20, 1, 'same'),
+  c(2, 7, 7, 16, 4, 3, 36, 2, 'same'),
+  c(1, 9, 8, 32, 5, 4, 8, 2, 'valid'),
+  c(2, 6, 5, 40, 1, 1, 4, 2, 'valid'), // 1x1 stride 2: input pixels no output reads; cin 40: two column blocks in backward_input
+  c(3, 14, 14, 64, 3, 3, 32, 1, 'same'), // the CNN's second layer
+];
+
+describe('conv2d subgroup path', () => {
+  const usable = () => conv2dSubgroupsUsable(gpu());
+
+  it('is chosen for the CNN\'s second layer (when the device has 8-lane subgroups) and never for unaligned channels', () => {
+    const conv2 = conv2dGeometry({ h: 14, w: 14, cin: 64, kh: 3, kw: 3, cout: 32, padding: 'same' });
+    const conv1 = conv2dGeometry({ h: 28, w: 28, cin: 1, kh: 3, kw: 3, cout: 64, padding: 'same' });
+    for (const pass of ['forward', 'backward_input', 'backward_filter'] as const) {
+      expect(conv2dPlan(gpu(), pass, conv2, 64).kind, pass).toBe(usable() ? 'subgroups' : 'block8x8');
+      expect(conv2dPlan(gpu(), pass, conv1, 64).kind, pass).toBe('block8x8');
+      expect(conv2dPlan(gpu(), pass, conv2, 64, { subgroups: false }).kind, pass).toBe('block8x8');
+      expect(() => conv2dPlan(gpu(), pass, conv1, 64, { subgroups: true }), pass).toThrow(/subgroup path cannot run/);
+    }
+    // cin 12: forward and backward_input can, the filter's one-tap blocks cannot.
+    const cin12 = conv2dGeometry(SG_CASES[0]!);
+    expect(conv2dPlan(gpu(), 'forward', cin12, 3).kind).toBe(usable() ? 'subgroups' : 'block8x8');
+    expect(conv2dPlan(gpu(), 'backward_filter', cin12, 3).kind).toBe('block8x8');
+  });
+
+  for (const k of SG_CASES) {
+    for (const sgRows of [8, 16]) {
+      for (const sgWg of [8, 64]) {
+        const choice = { subgroups: true, sgRows, sgWg };
+        it(`${name(k)}: forward and backward_input, ${sgRows}-row blocks, ${sgWg}-lane workgroups`, async (ctx) => {
+          if (!usable()) ctx.skip('no 8-lane subgroups on this device');
+          await checkForward(k, FWD[(sgRows + sgWg) % FWD.length]!, choice);
+          await checkBackwardInput(k, BWD[(sgRows / 8 + sgWg) % BWD.length]!, choice);
+        });
+      }
+    }
+    for (const sgRows of [8, 16, 32].filter((r) => k.cin % r === 0)) {
+      it(`${name(k)}: backward_filter, ${sgRows}-row blocks`, async (ctx) => {
+        if (!usable()) ctx.skip('no 8-lane subgroups on this device');
+        await checkBackwardFilter(k, { subgroups: true, sgRows });
+      });
+    }
+    it(`${name(k)}: default plan, all three passes`, async () => {
+      await checkForward(k, FWD[0]!);
+      await checkBackwardInput(k, BWD[1]!);
+      await checkBackwardFilter(k);
+    });
+  }
 });
