@@ -9,6 +9,7 @@ import { submitCalls } from '../../src/gpu/kernel';
 import { uploadSplit } from '../../src/data/gpu-dataset';
 import { scale01Affine } from '../../src/data/preprocess';
 import { compile } from '../../src/graph/compile';
+import { conv2dGeometry, conv2dPlan, conv2dSubgroupsUsable } from '../../src/kernels/conv2d';
 import { metricsBuffer, readMetrics } from '../../src/kernels/metrics';
 import { softmaxXentTrain } from '../../src/kernels/softmax-xent';
 import { stepUniform, writeStepUniform } from '../../src/kernels/step';
@@ -42,6 +43,17 @@ const NETWORKS: { name: string; build: () => Sequential }[] = [
         new Flatten('flatten'),
         new Dense(5, 'relu', 'dense_a'),
         new Dense(3, 'softmax', 'dense_b'),
+      ]),
+  },
+  {
+    // Channel counts the subgroup conv kernels take (multiples of 4; 16 input channels for the filter gradient).
+    name: 'conv 4->16 (relu), conv 16->8 (sigmoid), dense',
+    build: () =>
+      new Sequential('aligned-cnn', [5, 6, 4], [
+        new Conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }, 'conv_a'),
+        new Conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'sigmoid' }, 'conv_b'),
+        new Flatten('flatten'),
+        new Dense(3, 'softmax', 'dense'),
       ]),
   },
   {
@@ -84,6 +96,12 @@ describe('gradient check through a compiled training step', () => {
             },
           },
         });
+        if (model.name === 'aligned-cnn' && conv2dSubgroupsUsable(g)) {
+          const geometry = conv2dGeometry({ h: 5, w: 6, cin: 16, kh: 3, kw: 3, cout: 8, padding: 'same' });
+          for (const pass of ['forward', 'backward_input', 'backward_filter'] as const) {
+            expect(conv2dPlan(g, pass, geometry, batch).kind, `conv_b ${pass} takes the subgroup path`).not.toBe('block8x8');
+          }
+        }
         const draw = { seed, step: 7 };
         writeStepUniform(g, buffers.step, { step: draw.step, batchStart: 0, rows, seed });
         submitCalls(g, program.calls);
