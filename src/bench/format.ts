@@ -4,7 +4,7 @@ import type { TrainBenchResult } from './train-bench';
 
 /** Plain-text tables and the JSON lines of `wgml bench` (pure functions, no I/O). */
 
-const NUMERIC = /^[-+]?[\d,]*\.?\d+(e[-+]?\d+)?\s?[%x]?$/i;
+const NUMERIC = /^[-+]?[\d,]*\.?\d+(e[-+]?\d+)?\s?[%x*]?$/i;
 
 /** Columns padded to their widest cell; numeric columns right-aligned. */
 export function textTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -32,7 +32,8 @@ export function ceilingLines(c: Ceiling): string[] {
 }
 
 export function trainingTable(results: readonly TrainBenchResult[], ceiling: Ceiling | null): string {
-  const headers = ['model', 'batch', 'images/s', 'ms/step', 'CPU ms/step', 'epoch s', 'GFLOP/s', 'of ceiling', 'dispatches', 'plan MiB', 'params MiB', 'steps'];
+  const headers = ['model', 'batch', 'images/s', 'ms/step', 'CPU ms/step', 'epoch s', 'GFLOP/s', 'of ceiling', 'GFLOP/CPU-s', 'of ceiling', 'dispatches', 'plan MiB', 'params MiB', 'steps'];
+  const cpuCeiling = ceiling ? ceilingPerCpuS(ceiling) : Number.NaN;
   const rows = results.map((r) => [
     r.model,
     String(r.batch),
@@ -42,12 +43,23 @@ export function trainingTable(results: readonly TrainBenchResult[], ceiling: Cei
     r.epochSeconds.toFixed(1),
     r.gflops.toFixed(2),
     ceiling && ceiling.gflops > 0 ? `${((100 * r.gflops) / ceiling.gflops).toFixed(1)}%` : '-',
+    Number.isFinite(gflopsPerCpuS(r)) ? gflopsPerCpuS(r).toFixed(2) : '-',
+    Number.isFinite(cpuCeiling) && Number.isFinite(gflopsPerCpuS(r)) ? `${((100 * gflopsPerCpuS(r)) / cpuCeiling).toFixed(1)}%` : '-',
     String(r.dispatches),
     `${mib(r.memory.planned)} (${mib(r.memory.naive)})`,
     mib(r.memory.params),
     `${r.repeats}x${r.steps}`,
   ]);
   return textTable(headers, rows);
+}
+
+/** A step's flops per CPU-second of this process: on a software adapter, steadier under other load than GFLOP/s. */
+export const gflopsPerCpuS = (r: TrainBenchResult): number => r.flopsPerStep / (r.cpuMsPerStep.median * 1e6);
+
+/** The best matmul GFLOP per CPU-second of the ceiling, or NaN. */
+export function ceilingPerCpuS(c: Ceiling): number {
+  const v = c.matmul.map((p) => p.gflopsPerCpuS).filter(Number.isFinite);
+  return v.length ? Math.max(...v) : Number.NaN;
 }
 
 /** The keys every `bench --json` line has; more may follow. */
@@ -81,7 +93,9 @@ export function benchJson(r: TrainBenchResult, adapter: string, ceiling: Ceiling
     epoch_s: round(r.epochSeconds, 2),
     flops_per_step: r.flopsPerStep,
     ceiling_gflops: ceiling ? round(ceiling.gflops, 2) : null,
-    ceiling_gflops_per_cpu_s: ceiling ? round(Math.max(0, ...ceiling.matmul.map((p) => p.gflopsPerCpuS).filter(Number.isFinite)), 2) : null,
+    ceiling_gflops_per_cpu_s: ceiling && Number.isFinite(ceilingPerCpuS(ceiling)) ? round(ceilingPerCpuS(ceiling), 2) : null,
+    gflops_per_cpu_s: Number.isFinite(gflopsPerCpuS(r)) ? round(gflopsPerCpuS(r), 3) : null,
+    fraction_of_ceiling_cpu: ceiling && Number.isFinite(ceilingPerCpuS(ceiling)) && Number.isFinite(gflopsPerCpuS(r)) ? round(gflopsPerCpuS(r) / ceilingPerCpuS(ceiling), 4) : null,
     fraction_of_ceiling: ceiling && ceiling.gflops > 0 ? round(r.gflops / ceiling.gflops, 4) : null,
     copy_gbps: ceiling ? round(ceiling.copyGbps, 2) : null,
     dispatches: r.dispatches,

@@ -42,10 +42,10 @@ export function registerBench(program: Command): void {
     .option('--steps <n>', 'steps per repeat (default: calibrated from --seconds)', positiveInt('--steps'))
     .option('--json', 'print one JSON object per line (model results) on stdout; progress goes to stderr')
     .addOption(new Option('--compare <runtime>', 'also train with TensorFlow.js (tfjs-backend-webgpu on the same adapter, and tfjs-backend-wasm); from a source checkout only').argParser(oneOf('--compare', ['tfjs'] as const)))
-    .addOption(new Option('--tfjs-backends <list>', 'TF.js backends for --compare').default(['webgpu', 'wasm']).argParser(listOf(oneOf('--tfjs-backends', ['webgpu', 'wasm'] as const))))
+    .addOption(new Option('--tfjs-backends <list>', 'TF.js backends for --compare').default(['webgpu', 'wasm'], 'webgpu,wasm').argParser(listOf(oneOf('--tfjs-backends', ['webgpu', 'wasm'] as const))))
     .option('--tfjs-wasm-conv-grad', 'give tfjs-backend-wasm a Conv2DBackpropFilter (from its Conv3DBackpropFilterV2) so it can train the CNN')
     .option('--no-ceiling', 'skip the matmul and copy ceiling')
-    .addOption(new Option('--ceiling-sizes <list>', 'square matmul sizes for the ceiling').default([512, 1024]).argParser(listOf(positiveInt('--ceiling-sizes'))))
+    .addOption(new Option('--ceiling-sizes <list>', 'square matmul sizes for the ceiling').default([512, 1024], '512,1024').argParser(listOf(positiveInt('--ceiling-sizes'))))
     .addOption(dataOption())
     .addOption(seedOption())
     .action(async (flags: BenchFlags) => {
@@ -58,42 +58,45 @@ export function registerBench(program: Command): void {
 
       let ceiling: Ceiling | null = null;
       const results: TrainBenchResult[] = [];
-      let adapter = '';
-      await withGpu(say, async (gpu) => {
-        adapter = describeGpu(gpu);
-        if (flags.ceiling) {
-          ceiling = await measureCeiling(gpu, { sizes: flags.ceilingSizes });
-          for (const line of ceilingLines(ceiling)) say(line);
-        }
-        for (const name of models) {
-          const r = await benchTraining(gpu, data, name, { seconds: flags.seconds, repeats: flags.repeats, steps: flags.steps, seed: flags.seed, log: say });
-          results.push(r);
-          if (flags.json) emit({ ...benchJson(r, adapter, ceiling), load_average: Number(loadavg()[0]!.toFixed(2)) });
-        }
-      });
-      if (!flags.json) {
-        say('');
-        say(trainingTable(results, ceiling));
-        say('images/s and ms/step: median ±half the range over the repeats; epoch s: 60,000 images at the median rate (training only);');
-        say('GFLOP/s: the declared flops of one step\'s dispatches over the median step time; plan MiB: planned (one buffer per tensor).');
+      const tfjs: TfjsCompare.TfjsBenchResult[] = [];
+      const load = () => Number(loadavg()[0]!.toFixed(2));
+      try {
+        await withGpu(say, async (gpu) => {
+          const adapter = describeGpu(gpu);
+          if (flags.ceiling) {
+            ceiling = await measureCeiling(gpu, { sizes: flags.ceilingSizes });
+            for (const line of ceilingLines(ceiling)) say(line);
+          }
+          // Model by model, each runtime in turn: a change in the machine's load hits all of them alike.
+          for (const name of models) {
+            const r = await benchTraining(gpu, data, name, { seconds: flags.seconds, repeats: flags.repeats, steps: flags.steps, seed: flags.seed, log: say });
+            results.push(r);
+            say(`wgml ${name}: ${Math.round(r.imagesPerS.median).toLocaleString('en-US')} images/s, ${r.msPerStep.median.toFixed(2)} ms/step`);
+            if (flags.json) emit({ ...benchJson(r, adapter, ceiling), load_average: load() });
+            if (!compare) continue;
+            const theirs = await compare.benchTfjs({
+              data, models: [name], backends: flags.tfjsBackends, seconds: flags.seconds, repeats: flags.repeats, wasmConvGrad: !!flags.tfjsWasmConvGrad, log: say,
+            });
+            tfjs.push(...theirs);
+            if (flags.json) for (const t of theirs) emit({ ...tfjsJson(t, r), load_average: load() });
+          }
+        });
+      } finally {
+        compare?.releaseTfjs();
       }
-      if (!compare) return;
-
-      const tfjs = await compare.benchTfjs({
-        data,
-        models,
-        backends: flags.tfjsBackends,
-        seconds: flags.seconds,
-        repeats: flags.repeats,
-        wasmConvGrad: !!flags.tfjsWasmConvGrad,
-        log: say,
-      });
-      if (flags.json) {
-        for (const t of tfjs) emit({ ...tfjsJson(t, results.find((r) => r.model === t.model)), load_average: Number(loadavg()[0]!.toFixed(2)) });
-        return;
-      }
+      say(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+      if (flags.json) return;
       say('');
-      say(comparisonTable(results, tfjs, flags.tfjsBackends));
+      if (ceiling) for (const line of ceilingLines(ceiling)) say(line);
+      say(trainingTable(results, ceiling));
+      say('images/s and ms/step: median ±half the range over the repeats; CPU ms/step: this process\'s CPU time (lavapipe runs in it);');
+      say('epoch s: 60,000 images at the median rate (training only); GFLOP/s: the declared flops of a step\'s dispatches over the median');
+      say('step time; of ceiling: that over the best matmul GFLOP/s above; GFLOP/CPU-s and its ceiling: the same per CPU-second of');
+      say('this process (steadier when other work shares the cores); plan MiB: planned (one buffer per tensor).');
+      if (compare) {
+        say('');
+        say(comparisonTable(results, tfjs, flags.tfjsBackends));
+      }
     });
 }
 
@@ -109,6 +112,7 @@ function tfjsJson(t: TfjsCompare.TfjsBenchResult, ours: TrainBenchResult | undef
     gflops: ms !== null && flops ? Number((flops / (ms * 1e6)).toFixed(3)) : null,
     adapter: t.adapter,
     tfjs_version: t.tfjsVersion,
+    cpu_ms_per_step: t.cpuMsPerStep !== undefined && Number.isFinite(t.cpuMsPerStep) ? Number(t.cpuMsPerStep.toFixed(4)) : null,
     steps: t.steps,
     repeats: t.repeats,
     ...(t.imagesPerS ? { images_per_s_min: Number(t.imagesPerS.min.toFixed(1)), images_per_s_max: Number(t.imagesPerS.max.toFixed(1)) } : {}),
@@ -127,7 +131,17 @@ export function comparisonTable(ours: readonly TrainBenchResult[], tfjs: readonl
     return [r.model, String(r.batch), Math.round(r.imagesPerS.median).toLocaleString('en-US'), ...per.map(cell), ...per.map((t) => ratio(r.imagesPerS.median, t))];
   });
   const notes = tfjs.filter((t) => t.note).map((t) => `* tfjs-${t.backend} ${t.model}: ${t.note}`);
-  return [textTable(headers, rows), ...notes].join('\n');
+  // The same per CPU-second of this process: steadier than the wall clock when other work shares the cores.
+  const perCpu = (batch: number, cpuMs: number | undefined) => (cpuMs !== undefined && Number.isFinite(cpuMs) && cpuMs > 0 ? (batch * 1000) / cpuMs : Number.NaN);
+  const fmt = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '-');
+  const cpuRows = ours.map((r) => {
+    const own = perCpu(r.batch, r.cpuMsPerStep.median);
+    const per = backends.map((b) => tfjs.find((t) => t.model === r.model && t.backend === b));
+    const theirs = per.map((t) => (t?.imagesPerS ? perCpu(t.batch, t.cpuMsPerStep) : Number.NaN));
+    return [r.model, String(r.batch), fmt(own), ...theirs.map(fmt), ...theirs.map((v) => (Number.isFinite(v) && Number.isFinite(own) ? `${(own / v).toFixed(2)}x` : '-'))];
+  });
+  const cpuHeaders = ['model', 'batch', 'wgml img/CPU-s', ...backends.map((b) => `tfjs-${b} img/CPU-s`), ...backends.map((b) => `wgml / tfjs-${b}`)];
+  return [textTable(headers, rows), ...notes, '', 'per CPU-second of this process (lavapipe and wasm run in it):', textTable(cpuHeaders, cpuRows)].join('\n');
 }
 
 /**

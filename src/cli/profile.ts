@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { textTable } from '../bench/format';
 import { describeGpu } from '../gpu/device';
-import { byLayer, byShader, groupProfile, profileCalls, profileTable, type ProfileMethod } from '../gpu/profiler';
+import { byLayer, byShader, groupProfile, medianProfile, profileCalls, profileTable, type ProfileMethod } from '../gpu/profiler';
 import { seedModel, type ModelName } from '../models/seed-models';
 import { Trainer } from '../train/trainer';
 import { oneOf, positiveInt } from './args';
@@ -16,6 +16,7 @@ interface ProfileFlags {
   warmup: number;
   method: 'auto' | ProfileMethod;
   order?: boolean;
+  median?: boolean;
   json?: boolean;
   data?: string;
   seed: number;
@@ -39,6 +40,7 @@ export function registerProfile(program: Command): void {
     .addOption(new Option('--warmup <n>', 'untimed profiled steps first (after 8 real training steps)').default(2).argParser(positiveInt('--warmup')))
     .addOption(new Option('--method <how>', "'timestamp' (timestamp queries), 'submit' (a submit per dispatch) or 'auto'").default('auto').argParser(oneOf('--method', ['auto', 'timestamp', 'submit'] as const)))
     .option('--order', 'list kernels in dispatch order instead of by time')
+    .option('--median', "each kernel's median time over the steps instead of its mean (steadier on a busy machine)")
     .option('--json', 'print the profile as one JSON object')
     .addOption(dataOption())
     .addOption(seedOption())
@@ -58,16 +60,17 @@ export function registerProfile(program: Command): void {
           // A real step's wall-clock time (one pass, one submit per step), for comparison with the sum of kernels.
           const t = performance.now();
           await trainer.trainEpoch(1);
-          const stepMs = (performance.now() - t) / trainer.stepsPerEpoch;
+          const trainStepMs = (performance.now() - t) / trainer.stepsPerEpoch;
           const calls = trainer.trainProgram.calls;
-          const profile = await profileCalls(gpu, calls, { repeats: flags.repeats, warmup: flags.warmup, method: flags.method });
+          const measured = await profileCalls(gpu, calls, { repeats: flags.repeats, warmup: flags.warmup, method: flags.method });
+          const profile = flags.median ? medianProfile(measured) : measured;
           const adapter = describeGpu(gpu);
           if (flags.json) {
-            process.stdout.write(`${JSON.stringify({ model: seed.name, batch, adapter, step_ms: stepMs, ...profile })}\n`);
+            process.stdout.write(`${JSON.stringify({ model: seed.name, batch, adapter, train_step_ms: trainStepMs, ...profile })}\n`);
             return;
           }
           const table = profileTable(profile, flags.order ? profile.rows : undefined);
-          say(`${seed.name}, batch ${batch}: ${calls.length} dispatches per step; ${profile.method === 'timestamp' ? 'timestamp queries' : 'one submit per dispatch'}, mean of ${profile.repeats} steps after ${profile.warmup} warm-up`);
+          say(`${seed.name}, batch ${batch}: ${calls.length} dispatches per step; ${profile.method === 'timestamp' ? 'timestamp queries' : 'one submit per dispatch'}, ${flags.median ? 'median' : 'mean'} of ${profile.repeats} steps after ${profile.warmup} warm-up`);
           say('');
           say(textTable(table.headers, table.rows));
           say('');
@@ -76,9 +79,10 @@ export function registerProfile(program: Command): void {
             say(textTable([`by ${title}`, ...g.headers.slice(2)], g.rows.map((r) => r.slice(1))));
             say('');
           }
-          say(`sum of kernels ${profile.kernelMs.toFixed(3)} ms; first start to last end ${profile.spanMs.toFixed(3)} ms (each kernel in its own pass here);`);
+          say(`sum of kernels ${profile.kernelMs.toFixed(3)} ms (each in its own pass; first start to last end ${profile.spanMs.toFixed(3)} ms);`);
+          say(`the same dispatches in one pass, as a training step records them, measured the same way: ${profile.stepMs.toFixed(3)} ms;`);
           say(`a pass with one no-op dispatch, measured the same way: ${profile.emptyPassMs.toFixed(3)} ms (the floor under every row);`);
-          say(`a real training step (one pass, one submit, wall clock): ${stepMs.toFixed(3)} ms (${Math.round((batch * 1000) / stepMs).toLocaleString('en-US')} images/s).`);
+          say(`a real training step before profiling (trainEpoch, wall clock): ${trainStepMs.toFixed(3)} ms (${Math.round((batch * 1000) / trainStepMs).toLocaleString('en-US')} images/s).`);
           if (profile.quantumNs > 0) {
             say(`timestamps are quantised to ${(profile.quantumNs / 1000).toFixed(1)} µs by Dawn (its timestamp_quantization toggle): short kernels are averages of coarse samples.`);
           }

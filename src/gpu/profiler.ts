@@ -12,8 +12,10 @@ import type { KernelCall } from './kernel';
  * same round trip with nothing in it: coarser, and it includes per-submit costs the real step
  * (one pass, one submit) does not pay.
  *
- * Either way a kernel runs here in a pass of its own, so the sum of the rows can differ a little
- * from a real step's time; `spanMs` and the caller's own wall clock tell how much.
+ * Either way each kernel runs here in a pass of its own, which costs a little more than the same
+ * dispatch inside a step's single pass (on lavapipe, tens of µs per timestamped pass), so the sum of
+ * the rows can exceed a real step's time. `emptyPassMs`, a no-op dispatch measured the same way in
+ * every run, is that floor; `spanMs` and the caller's own wall clock of a real step tell the rest.
  */
 
 export type ProfileMethod = 'timestamp' | 'submit';
@@ -63,6 +65,12 @@ export interface Profile {
    * of the per-dispatch round trips (submit); includes the gaps between passes.
    */
   spanMs: number;
+  /**
+   * Mean time of the same calls recorded in one pass, as a training step records them, measured the
+   * same way in every run (first start to last end of that pass, or its submit round trip less an
+   * empty one's): what the rows' sum compares against.
+   */
+  stepMs: number;
   /** Granularity of the timestamps in ns when they were visibly quantised (e.g. 65,536), else 0. */
   quantumNs: number;
   /**
@@ -70,6 +78,8 @@ export interface Profile {
    * run: the floor under every row (per-pass and per-dispatch costs of the driver, e.g. lavapipe's).
    */
   emptyPassMs: number;
+  /** The medians over the runs of spanMs, stepMs and emptyPassMs (which are means). */
+  medians: { spanMs: number; stepMs: number; emptyPassMs: number };
 }
 
 /** WebGPU caps a query set at 4,096 queries: 2,048 calls of two timestamps each per set. */
@@ -86,26 +96,26 @@ export async function profileCalls(gpu: Gpu, calls: readonly KernelCall[], optio
     throw new Error("Timestamp profiling needs the 'timestamp-query' feature, which this device does not have.");
   }
   const method: ProfileMethod = wanted === 'auto' ? (hasTimestamps ? 'timestamp' : 'submit') : wanted;
-  if (calls.length === 0) return { method, repeats, warmup, rows: [], kernelMs: 0, spanMs: 0, quantumNs: 0, emptyPassMs: 0 };
-  const noop = await noopCall(gpu);
+  if (calls.length === 0) {
+    return { method, repeats, warmup, rows: [], kernelMs: 0, spanMs: 0, stepMs: 0, quantumNs: 0, emptyPassMs: 0, medians: { spanMs: 0, stepMs: 0, emptyPassMs: 0 } };
+  }
+  // A no-op rides along as the last call of every run; it is reported apart, not as a row.
+  const all = [...calls, await noopCall(gpu)];
 
   for (let w = 0; w < warmup; w++) {
     options.beforeRun?.(w);
     const encoder = gpu.device.createCommandEncoder({ label: 'profile warm-up' });
-    for (const c of calls) encodeOne(encoder, c);
+    for (const c of all) encodeOne(encoder, c);
     gpu.device.queue.submit([encoder.finish()]);
     await gpu.device.queue.onSubmittedWorkDone();
   }
 
-  // The no-op rides along as the last call of every run; it is reported apart, not as a row.
-  const all = [...calls, noop];
   const samples = method === 'timestamp'
     ? await timestampSamples(gpu, all, repeats, warmup, options.beforeRun)
     : await submitSamples(gpu, all, repeats, warmup, options.beforeRun);
   const empty = samples.perCall.pop()!;
-  const emptyPassMs = empty.reduce((a, b) => a + b, 0) / empty.length;
-  const emptySpan = method === 'submit' ? emptyPassMs : 0; // timestamp spans end at the last real call
-  return buildProfile(method, repeats, warmup, calls, samples.perCall, samples.spans.map((s) => s - emptySpan), samples.quantumNs, emptyPassMs);
+  const profile = buildProfile(method, repeats, warmup, calls, samples.perCall, samples.spans, samples.quantumNs, mean(empty));
+  return { ...profile, stepMs: mean(samples.steps), medians: { spanMs: mid(samples.spans), stepMs: mid(samples.steps), emptyPassMs: mid(empty) } };
 }
 
 /** One workgroup touching one word: as close to an empty dispatch as a pass with a binding gets. */
@@ -129,12 +139,28 @@ function noopCall(gpu: Gpu): Promise<KernelCall> {
   return call;
 }
 
+/**
+ * Samplers take the calls with the no-op last, and leave it out of the spans. Each run also records
+ * the real calls (no no-op) once more in a single pass, as a training step records them.
+ */
 interface Samples {
   /** perCall[i][r]: ms of call i in run r. */
   perCall: number[][];
   /** One per run. */
   spans: number[];
+  /** One per run: all the real calls in one pass. */
+  steps: number[];
   quantumNs: number;
+}
+
+function encodeAll(encoder: GPUCommandEncoder, calls: readonly KernelCall[], timestampWrites?: GPUComputePassTimestampWrites): void {
+  const pass = encoder.beginComputePass(timestampWrites ? { label: 'profile step', timestampWrites } : { label: 'profile step' });
+  for (const c of calls) {
+    pass.setPipeline(c.pipeline);
+    pass.setBindGroup(0, c.bindGroup);
+    pass.dispatchWorkgroups(...c.workgroups);
+  }
+  pass.end();
 }
 
 function encodeOne(encoder: GPUCommandEncoder, c: KernelCall, timestampWrites?: GPUComputePassTimestampWrites): void {
@@ -154,7 +180,10 @@ async function timestampSamples(
   for (let start = 0; start < calls.length; start += perSet) {
     sets.push(device.createQuerySet({ label: 'profile timestamps', type: 'timestamp', count: 2 * Math.min(perSet, calls.length - start) }));
   }
-  const runBytes = Math.ceil((calls.length * 2 * 8) / RESOLVE_ALIGN) * RESOLVE_ALIGN;
+  const whole = device.createQuerySet({ label: 'profile step timestamps', type: 'timestamp', count: 2 });
+  // Per run: the calls' stamps, then (aligned) the single-pass step's two stamps.
+  const callBytes = Math.ceil((calls.length * 2 * 8) / RESOLVE_ALIGN) * RESOLVE_ALIGN;
+  const runBytes = callBytes + RESOLVE_ALIGN;
   const resolve = device.createBuffer({ label: 'profile resolve', size: runBytes * repeats, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
   const staging = device.createBuffer({ label: 'profile read', size: runBytes * repeats, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   try {
@@ -170,6 +199,8 @@ async function timestampSamples(
         // perSet * 16 bytes is a multiple of 256, so each set's range stays aligned.
         encoder.resolveQuerySet(querySet, 0, 2 * (end - start), resolve, r * runBytes + start * 16);
       });
+      encodeAll(encoder, calls.slice(0, -1), { querySet: whole, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 });
+      encoder.resolveQuerySet(whole, 0, 2, resolve, r * runBytes + callBytes);
       if (r === repeats - 1) encoder.copyBufferToBuffer(resolve, 0, staging, 0, staging.size);
       device.queue.submit([encoder.finish()]);
     }
@@ -179,26 +210,30 @@ async function timestampSamples(
 
     const perCall: number[][] = calls.map(() => []);
     const spans: number[] = [];
+    const steps: number[] = [];
     const all: bigint[] = [];
+    const elapsed = (begin: bigint, end: bigint) => (end > begin ? Number(end - begin) / 1e6 : 0);
     for (let r = 0; r < repeats; r++) {
       const base = (r * runBytes) / 8;
+      steps.push(elapsed(stamps[base + callBytes / 8]!, stamps[base + callBytes / 8 + 1]!));
       let first: bigint | null = null;
       let last: bigint | null = null;
       for (let i = 0; i < calls.length; i++) {
         const begin = stamps[base + 2 * i]!;
         const end = stamps[base + 2 * i + 1]!;
         all.push(begin, end);
-        perCall[i]!.push(end > begin ? Number(end - begin) / 1e6 : 0);
+        perCall[i]!.push(elapsed(begin, end));
         if (i === calls.length - 1) continue; // the trailing no-op is not part of the span
         if (first === null || begin < first) first = begin;
         if (last === null || end > last) last = end;
       }
       spans.push(first !== null && last !== null && last > first ? Number(last - first) / 1e6 : 0);
     }
-    return { perCall, spans, quantumNs: quantum(all) };
+    return { perCall, spans, steps, quantumNs: quantum(all) };
   } finally {
     resolve.destroy();
     staging.destroy();
+    whole.destroy();
     for (const s of sets) s.destroy();
   }
 }
@@ -233,6 +268,7 @@ async function submitSamples(
 
   const perCall: number[][] = calls.map(() => []);
   const spans: number[] = [];
+  const steps: number[] = [];
   for (let r = 0; r < repeats; r++) {
     beforeRun?.(firstRun + r);
     let span = 0;
@@ -243,23 +279,23 @@ async function submitSamples(
       device.queue.submit([encoder.finish()]);
       await device.queue.onSubmittedWorkDone();
       const ms = performance.now() - t;
-      span += ms;
+      if (i < calls.length - 1) span += ms; // the trailing no-op is not part of the span
       perCall[i]!.push(Math.max(0, ms - baseline));
     }
     spans.push(span);
+    const encoder = device.createCommandEncoder({ label: 'profile step' });
+    encodeAll(encoder, calls.slice(0, -1));
+    const t = performance.now();
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    steps.push(Math.max(0, performance.now() - t - baseline));
   }
-  return { perCall, spans, quantumNs: 0 };
+  return { perCall, spans, steps, quantumNs: 0 };
 }
 
 function buildProfile(
   method: ProfileMethod, repeats: number, warmup: number, calls: readonly KernelCall[], perCall: number[][], spans: number[], quantumNs: number, emptyPassMs: number,
 ): Profile {
-  const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
-  const mid = (v: readonly number[]) => {
-    const s = [...v].sort((a, b) => a - b);
-    const h = s.length >> 1;
-    return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
-  };
   const means = perCall.map(mean);
   const kernelMs = means.reduce((a, b) => a + b, 0);
   const rows = calls.map((c, index): KernelTiming => {
@@ -281,7 +317,32 @@ function buildProfile(
       workgroups: c.workgroups,
     };
   });
-  return { method, repeats, warmup, rows, kernelMs, spanMs: mean(spans), quantumNs, emptyPassMs };
+  return { method, repeats, warmup, rows, kernelMs, spanMs: mean(spans), stepMs: 0, quantumNs, emptyPassMs, medians: { spanMs: 0, stepMs: 0, emptyPassMs: 0 } };
+}
+
+const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+const mid = (v: readonly number[]) => {
+  if (v.length === 0) return 0;
+  const s = [...v].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+};
+
+/**
+ * The profile with each row's `ms` taken as its median over the runs instead of its mean (and the
+ * shares, rates and total recomputed, and the span, step and empty pass as medians too): steadier
+ * when other processes share the adapter's cores.
+ */
+export function medianProfile(profile: Profile): Profile {
+  const kernelMs = profile.rows.reduce((a, r) => a + r.medianMs, 0);
+  const rows = profile.rows.map((r) => ({
+    ...r,
+    ms: r.medianMs,
+    share: kernelMs > 0 ? r.medianMs / kernelMs : 0,
+    gflops: r.medianMs > 0 ? r.flops / (r.medianMs * 1e6) : 0,
+    gbps: r.medianMs > 0 ? r.bytes / (r.medianMs * 1e6) : 0,
+  }));
+  return { ...profile, rows, kernelMs, ...profile.medians };
 }
 
 /** kernel() labels pipelines `shader:entry:{constants}`. */

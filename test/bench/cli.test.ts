@@ -1,42 +1,62 @@
-/** `wgml bench` and `wgml profile` as a script meets them: help, usage errors, and a JSON line with the promised keys. */
-import { execFile } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+/**
+ * `wgml bench` and `wgml profile` as a script meets them (in-process, so no second vite-node start):
+ * help, usage errors, and bench --json lines with the promised keys.
+ */
+import { Command, CommanderError } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JSON_KEYS } from '../../src/bench/format';
+import { registerBench } from '../../src/cli/bench';
+import { registerProfile } from '../../src/cli/profile';
 
-function cli(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile('npx', ['vite-node', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 90_000 }, (error, out, err) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, out, err });
-    });
-  });
+function wgml() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const program = new Command('wgml').exitOverride().configureOutput({ writeOut: (s) => void out.push(s), writeErr: (s) => void err.push(s) });
+  registerBench(program);
+  registerProfile(program);
+  const run = async (...args: string[]) => {
+    try {
+      await program.parseAsync(['node', 'wgml', ...args]);
+      return 0;
+    } catch (e) {
+      if (e instanceof CommanderError) return e.exitCode;
+      throw e;
+    }
+  };
+  return { run, out, err };
 }
 
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
 describe('bench and profile commands', () => {
-  it('print help and exit 0', async () => {
-    const commands = ['bench', 'profile'];
-    const runs = await Promise.all(commands.map((c) => cli(c, '--help')));
-    runs.forEach((r, i) => {
-      expect(r.code, commands[i]).toBe(0);
-      expect(r.out, commands[i]).toContain(`Usage: wgml ${commands[i]}`);
-    });
+  it.each(['bench', 'profile'])('%s --help prints usage', async (command) => {
+    const { run, out } = wgml();
+    expect(await run(command, '--help')).toBe(0);
+    expect(out.join('')).toContain(`Usage: wgml ${command}`);
   });
 
-  it('answer bad usage with exit code 2 and a clear message', async () => {
-    const cases: [string[], RegExp][] = [
-      [['bench', '--compare', 'pytorch'], /--compare must be one of tfjs, got 'pytorch'/],
-      [['profile', '--model', 'mlp', '--method', 'magic'], /--method must be one of auto, timestamp, submit/],
-    ];
-    const runs = await Promise.all(cases.map(([args]) => cli(...args)));
-    runs.forEach((r, i) => {
-      expect(r.code).toBe(2);
-      expect(r.err).toMatch(cases[i]![1]);
-    });
+  it.each([
+    [['bench', '--model', 'resnet'], /--model must be one of one-hidden, mlp, cnn, got 'resnet'/],
+    [['bench', '--compare', 'pytorch'], /--compare must be one of tfjs, got 'pytorch'/],
+    [['bench', '--tfjs-backends', 'webgl'], /--tfjs-backends must be one of webgpu, wasm, got 'webgl'/],
+    [['profile'], /required option '-m, --model <name>' not specified/],
+    [['profile', '--model', 'mlp', '--method', 'magic'], /--method must be one of auto, timestamp, submit/],
+  ])('%j is a usage error with a clear message', async (args, message) => {
+    const { run, err } = wgml();
+    expect(await run(...args)).not.toBe(0);
+    expect(err.join('')).toMatch(message);
   });
 
   it('bench --json prints one JSON object per model on stdout, with the required keys', async () => {
-    const r = await cli('bench', '--model', 'one-hidden', '--no-ceiling', '--steps', '4', '--repeats', '1', '--json');
-    expect(r.code, r.err).toBe(0);
-    const lines = r.out.trim().split('\n');
+    const stdout: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => (stdout.push(String(s)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const { run } = wgml();
+    expect(await run('bench', '--model', 'one-hidden', '--no-ceiling', '--steps', '4', '--repeats', '1', '--json')).toBe(0);
+    vi.restoreAllMocks();
+    const lines = stdout.join('').trim().split('\n');
     expect(lines).toHaveLength(1);
     const line = JSON.parse(lines[0]!) as Record<string, unknown>;
     for (const key of JSON_KEYS) expect(line, key).toHaveProperty(key);

@@ -3,7 +3,7 @@
  * call order, with non-negative times that add up to the total and fit inside the time the runs took.
  */
 import { describe, expect, it } from 'vitest';
-import { byLayer, byShader, byTime, groupProfile, profileCalls, profileTable, type Profile } from '../../src/gpu/profiler';
+import { byLayer, byShader, byTime, groupProfile, medianProfile, profileCalls, profileTable, type Profile } from '../../src/gpu/profiler';
 import { seedModel } from '../../src/models/seed-models';
 import { Trainer } from '../../src/train/trainer';
 import { useGpu } from '../support/gpu';
@@ -37,6 +37,8 @@ function checkShape(profile: Profile, calls: readonly { label: string; flops: nu
     expect(r.minMs).toBeLessThanOrEqual(r.maxMs);
   });
   expect(profile.emptyPassMs).toBeGreaterThanOrEqual(0);
+  expect(profile.stepMs).toBeGreaterThan(0);
+  expect(profile.stepMs).toBeLessThanOrEqual(wallMs / profile.repeats + 1e-6);
   expect(Number.isFinite(profile.emptyPassMs)).toBe(true);
   const sum = profile.rows.reduce((a, r) => a + r.ms, 0);
   expect(profile.kernelMs).toBeCloseTo(sum, 9);
@@ -92,9 +94,17 @@ describe('profile tables', () => {
     index, label, shader, ms, medianMs: ms, minMs: ms, maxMs: ms, share: ms / 10, gflops: flops / (ms * 1e6), gbps: 0, flops, bytes: 0, workgroups: [1, 1, 1] as const,
   });
   const profile: Profile = {
-    method: 'timestamp', repeats: 1, warmup: 0, kernelMs: 10, spanMs: 10.5, quantumNs: 0, emptyPassMs: 0.01,
+    method: 'timestamp', repeats: 1, warmup: 0, kernelMs: 10, spanMs: 10.5, stepMs: 9.5, quantumNs: 0, emptyPassMs: 0.01, medians: { spanMs: 10, stepMs: 9, emptyPassMs: 0.005 },
     rows: [row(0, 'dense_1 forward 32x784·784x128', 'matmul:main', 2, 4e6), row(1, 'sgd step [10]', 'sgd:main', 5, 0), row(2, 'dense_1 grad kernel 784x32·32x128', 'matmul:main', 3, 4e6)],
   };
+
+  it('can take medians instead of means', () => {
+    const m = medianProfile({ ...profile, rows: profile.rows.map((r) => ({ ...r, medianMs: r.ms / 2 })) });
+    expect(m.kernelMs).toBeCloseTo(5);
+    expect(m.rows.map((r) => r.ms)).toEqual([1, 2.5, 1.5]);
+    expect(m.rows[1]!.share).toBeCloseTo(0.5);
+    expect([m.spanMs, m.stepMs, m.emptyPassMs]).toEqual([10, 9, 0.005]);
+  });
 
   it('sorts by time, slowest first', () => {
     expect(byTime(profile).map((r) => r.index)).toEqual([1, 2, 0]);
