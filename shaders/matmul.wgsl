@@ -5,10 +5,25 @@
 //   grad in   dX = (dY · Wᵀ) ⊙ act'(X)  TRANS_B=1, GATE with the previous layer's activation
 //   grad W    dW = Xᵀ · dY               TRANS_A=1
 //
-// Register-blocked: each invocation owns a 4x4 block of C and keeps it in registers; no workgroup
-// memory. On a software adapter (lavapipe) this beat a 16x16 shared-memory tile by ~10x, because
-// barriers cost thread switches there. Rows and columns past the edge are clamped on load and
-// skipped on store, so any M, N, K work.
+// Work split: each invocation owns a TU x 4 block of the output and keeps it in registers (no
+// workgroup memory: barriers cost thread switches on a software adapter). The block's TU rows lie
+// along the "u" axis and its 4 columns along the "v" axis; a workgroup is WG lanes along v. Normally
+// u = m and v = n (A is the u-operand, B the v-operand). With SWAP the kernel computes Cᵀ = Bᵀ·Aᵀ
+// instead (u = n, v = m, B is the u-operand, A the v-operand; matmul.ts binds b first), so that the
+// axis cut into 4-wide blocks can be the one that divides by 4 (e.g. N = 10 outputs).
+//
+// On lavapipe every storage load is issued once per SIMD lane, even at an address that is the same
+// for all lanes, so a kernel's cost is close to its number of (lane, float) loads: TU + 4 per k for
+// 4·TU multiply-adds here. Larger TU cuts loads per MAC until the accumulators spill. vec4 loads
+// share the per-lane overhead over four floats; see bench/NOTES.md for the measurements.
+//
+// Two entry points, because the operands' binding types differ:
+//   main       array<f32> operands, any shape: one k per step, clamped scalar loads.
+//   main_vec4  array<vec4f> operands, four k per step, each operand read with vec4 loads along
+//              whichever of its axes is contiguous and 4-aligned (U_VEC / V_VEC); a scalar tail
+//              handles K % 4. matmul.ts runs it only when both operands have such an axis and both
+//              element counts are multiples of 4 (so the vec4 bindings cover every element).
+// Rows and columns past the edge are clamped on load and skipped on store, so any M, N, K work.
 
 override M: u32;
 override N: u32;
@@ -18,60 +33,133 @@ override TRANS_B: bool = false; // B is stored [N,K] instead of [K,N]
 override HAS_BIAS: bool = false; // add extra[n] before the activation
 override ACT: u32 = ACT_NONE;
 override GATE: bool = false; // multiply by activate_grad(extra[m,n], ACT) instead of activating
-override WG_X: u32 = 8u;
-override WG_Y: u32 = 8u;
+override SWAP: bool = false; // compute Cᵀ = Bᵀ·Aᵀ: u = n, v = m; binding 0 holds B, binding 1 holds A
+override WG: u32 = 64u; // lanes per workgroup, along v
+override TU: u32 = 4u; // rows per invocation, a multiple of 4, at most MAX_TU
+override U_VEC: u32 = VEC_K; // main_vec4: how the u-operand is read
+override V_VEC: u32 = VEC_K; // main_vec4: how the v-operand is read
 
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
+const MAX_TU: u32 = 16u;
+const VEC_K: u32 = 1u; // vec4 of 4 consecutive k (operand stored [outer, K], K % 4 == 0)
+const VEC_OUTER: u32 = 2u; // vec4 of 4 consecutive u (or v) (operand stored [K, outer], outer % 4 == 0)
+
+override U_DIM: u32 = select(M, N, SWAP);
+override V_DIM: u32 = select(N, M, SWAP);
+// Whether the operand's consecutive elements run along k ([outer, K] storage) or along u/v ([K, outer]).
+override U_ALONG_K: bool = select(!TRANS_A, TRANS_B, SWAP);
+override V_ALONG_K: bool = select(TRANS_B, !TRANS_A, SWAP);
+
+@group(0) @binding(0) var<storage, read> u_op: array<f32>;
+@group(0) @binding(1) var<storage, read> v_op: array<f32>;
+@group(0) @binding(0) var<storage, read> u_op4: array<vec4f>;
+@group(0) @binding(1) var<storage, read> v_op4: array<vec4f>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 @group(0) @binding(3) var<storage, read> extra: array<f32>; // bias[N], or the gate's activations [M,N]
 
-fn load_a(m: u32, k: u32) -> f32 {
-  if (TRANS_A) { return a[k * M + m]; }
-  return a[m * K + k];
-}
+// Element offsets of U[u, k] and V[k, v].
+fn u_at(u: u32, k: u32) -> u32 { return select(k * U_DIM + u, u * K + k, U_ALONG_K); }
+fn v_at(k: u32, v: u32) -> u32 { return select(k * V_DIM + v, v * K + k, V_ALONG_K); }
 
-fn load_b(k: u32, n: u32) -> f32 {
-  if (TRANS_B) { return b[n * K + k]; }
-  return b[k * N + n];
-}
+// Clamped coordinates of the 4 rows from u and the 4 columns from v: edge lanes compute on
+// duplicates of the last row/column and store nothing.
+fn rows4(u: u32) -> vec4u { return min(vec4u(u) + vec4u(0u, 1u, 2u, 3u), vec4u(U_DIM - 1u)); }
+fn cols4(v: u32) -> vec4u { return min(vec4u(v) + vec4u(0u, 1u, 2u, 3u), vec4u(V_DIM - 1u)); }
 
-@compute @workgroup_size(WG_X, WG_Y)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let col0 = gid.x * 4u;
-  let row0 = gid.y * 4u;
-  if (col0 >= N || row0 >= M) { return; }
-
-  // Clamped indices: edge lanes compute on duplicates of the last row/column and store nothing.
-  var rows: array<u32, 4>;
-  var cols: array<u32, 4>;
-  for (var i = 0u; i < 4u; i++) {
-    rows[i] = min(row0 + i, M - 1u);
-    cols[i] = min(col0 + i, N - 1u);
-  }
-
-  var acc: array<vec4f, 4>;
-  for (var k = 0u; k < K; k++) {
-    let bk = vec4f(load_b(k, cols[0]), load_b(k, cols[1]), load_b(k, cols[2]), load_b(k, cols[3]));
-    for (var i = 0u; i < 4u; i++) {
-      acc[i] = fma(vec4f(load_a(rows[i], k)), bk, acc[i]);
-    }
-  }
-
-  for (var i = 0u; i < 4u; i++) {
-    let m = row0 + i;
-    if (m >= M) { break; }
+fn store(acc: ptr<function, array<vec4f, MAX_TU>>, u0: u32, v0: u32) {
+  for (var i = 0u; i < TU; i++) {
+    let u = u0 + i;
+    if (u >= U_DIM) { break; }
     for (var j = 0u; j < 4u; j++) {
-      let n = col0 + j;
-      if (n >= N) { break; }
-      var v = acc[i][j];
+      let v = v0 + j;
+      if (v >= V_DIM) { break; }
+      let m = select(u, v, SWAP);
+      let n = select(v, u, SWAP);
+      var x = (*acc)[i][j];
       if (GATE) {
-        v *= activate_grad(extra[m * N + n], ACT);
+        x *= activate_grad(extra[m * N + n], ACT);
       } else {
-        if (HAS_BIAS) { v += extra[n]; }
-        v = activate(v, ACT);
+        if (HAS_BIAS) { x += extra[n]; }
+        x = activate(x, ACT);
       }
-      c[m * N + n] = v;
+      c[m * N + n] = x;
     }
   }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let u0 = wid.y * TU;
+  let v0 = (wid.x * WG + lid.x) * 4u;
+  let cols = cols4(v0);
+  var acc: array<vec4f, MAX_TU>;
+  for (var k = 0u; k < K; k++) {
+    let vk = vec4f(v_op[v_at(k, cols.x)], v_op[v_at(k, cols.y)], v_op[v_at(k, cols.z)], v_op[v_at(k, cols.w)]);
+    for (var i = 0u; i < TU; i++) {
+      acc[i] = fma(vec4f(u_op[u_at(min(u0 + i, U_DIM - 1u), k)]), vk, acc[i]);
+    }
+  }
+  store(&acc, u0, v0);
+}
+
+// A scalar of a vec4-bound operand.
+fn u4_scalar(i: u32) -> f32 { return u_op4[i / 4u][i % 4u]; }
+fn v4_scalar(i: u32) -> f32 { return v_op4[i / 4u][i % 4u]; }
+
+// t[r][kk] = U[u + r, k + kk] for r, kk < 4 (u and k are multiples of 4).
+fn u_tile(u: u32, k: u32) -> array<vec4f, 4> {
+  var t: array<vec4f, 4>;
+  let rows = rows4(u);
+  if (U_VEC == VEC_K) {
+    for (var r = 0u; r < 4u; r++) { t[r] = u_op4[u_at(rows[r], k) / 4u]; }
+  } else {
+    let u4 = min(u, U_DIM - 4u);
+    for (var kk = 0u; kk < 4u; kk++) {
+      let q = u_op4[u_at(u4, k + kk) / 4u];
+      for (var r = 0u; r < 4u; r++) { t[r][kk] = q[r]; }
+    }
+  }
+  return t;
+}
+
+// t[kk][j] = V[k + kk, v + j] for kk, j < 4 (v and k are multiples of 4).
+fn v_tile(v: u32, k: u32) -> array<vec4f, 4> {
+  var t: array<vec4f, 4>;
+  let cols = cols4(v);
+  if (V_VEC == VEC_K) {
+    for (var j = 0u; j < 4u; j++) {
+      let q = v_op4[v_at(k, cols[j]) / 4u];
+      for (var kk = 0u; kk < 4u; kk++) { t[kk][j] = q[kk]; }
+    }
+  } else {
+    let v4 = min(v, V_DIM - 4u);
+    for (var kk = 0u; kk < 4u; kk++) { t[kk] = v_op4[v_at(k + kk, v4) / 4u]; }
+  }
+  return t;
+}
+
+@compute @workgroup_size(WG)
+fn main_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let u0 = wid.y * TU;
+  let v0 = (wid.x * WG + lid.x) * 4u;
+  var acc: array<vec4f, MAX_TU>;
+  let k4 = K - K % 4u;
+  for (var k = 0u; k < k4; k += 4u) {
+    let vt = v_tile(v0, k);
+    for (var g = 0u; g < TU; g += 4u) {
+      let ut = u_tile(u0 + g, k);
+      for (var r = 0u; r < 4u; r++) {
+        for (var kk = 0u; kk < 4u; kk++) {
+          acc[g + r] = fma(vec4f(ut[r][kk]), vt[kk], acc[g + r]);
+        }
+      }
+    }
+  }
+  let cols = cols4(v0);
+  for (var k = k4; k < K; k++) {
+    let vk = vec4f(v4_scalar(v_at(k, cols.x)), v4_scalar(v_at(k, cols.y)), v4_scalar(v_at(k, cols.z)), v4_scalar(v_at(k, cols.w)));
+    for (var i = 0u; i < TU; i++) {
+      acc[i] = fma(vec4f(u4_scalar(u_at(min(u0 + i, U_DIM - 1u), k))), vk, acc[i]);
+    }
+  }
+  store(&acc, u0, v0);
 }

@@ -1,5 +1,5 @@
 import type { Gpu } from '../gpu/device';
-import { kernel, type Binding, type KernelCall } from '../gpu/kernel';
+import { kernel, type Binding, type KernelCall, type KernelSpec } from '../gpu/kernel';
 import { ACTIVATION_CODE, unusedBinding, type Activation } from './activation';
 
 export interface MatmulShape {
@@ -25,18 +25,117 @@ export interface MatmulBindings {
   c: Binding;
 }
 
-const WG_X = 8;
-const WG_Y = 8;
-const BLOCK = 4; // outputs per invocation along each axis (fixed in the shader)
+/**
+ * How main_vec4 reads an operand (the VEC_* codes of shaders/matmul.wgsl): vec4s of 4 consecutive
+ * k, or of 4 consecutive rows/columns. 'none': no vec4 path, so the plan runs the scalar entry.
+ */
+type VecMode = 'k' | 'outer' | 'none';
+const VEC_CODE = { k: 1, outer: 2 } as const;
+
+/** How matmul() runs one shape; see shaders/matmul.wgsl for the meaning of each field. */
+export interface MatmulPlan {
+  entry: 'main' | 'main_vec4';
+  /** Compute Cᵀ = Bᵀ·Aᵀ (u = n, v = m) so that the 4-wide column blocks run along m. */
+  swap: boolean;
+  /** Output rows (along u) per invocation. */
+  tu: number;
+  /** Lanes per workgroup (along v). */
+  wg: number;
+  uVec: VecMode;
+  vVec: VecMode;
+  workgroups: [number, number];
+  /** One line for logs and the benchmark. */
+  name: string;
+}
+
+/**
+ * Plan choices, tuned on lavapipe (bench/NOTES.md): 8 rows per invocation is the sweet spot for
+ * large shapes (12 and 16 spill and take 2-3x longer to compile); 4 wastes less on short u axes.
+ */
+const TU_CHOICES = [4, 8] as const;
+const MAX_WG = 64;
+/** MAX_TU of shaders/matmul.wgsl. */
+const MAX_TU = 16;
+/** Relative cost per float loaded, per lane: vec4 loads share the per-lane overhead of a scalar load. */
+const LOAD_COST = { vec4: 1, scalar: 1.8 };
+/** Relative cost of one multiply-add per lane next to a vec4-loaded float. */
+const MAC_COST = 0.1;
+/** Workgroups run on a small pool of CPU threads (one per core on lavapipe); count whole rounds. */
+const PARALLEL_SLOTS = 2;
+
+function vecMode(alongK: boolean, k: number, outer: number): VecMode {
+  if (alongK) return k % 4 === 0 ? 'k' : 'none';
+  return outer % 4 === 0 ? 'outer' : 'none';
+}
+
+/** The free choices of a plan; everything else follows from them and the shape. */
+export interface MatmulPlanChoice {
+  swap: boolean;
+  tu: number;
+  /** Lanes per workgroup; by default enough 8-lane groups to cover v, at most 64. */
+  wg?: number;
+}
+
+/** The full plan for `shape` and `choice`: entry point, load modes and grid. */
+export function matmulPlanFor(shape: MatmulShape, choice: MatmulPlanChoice): MatmulPlan {
+  const { m, n, k } = shape;
+  const { swap, tu } = choice;
+  if (tu % 4 !== 0 || tu < 4 || tu > MAX_TU) throw new Error(`matmul: rows per invocation must be 4, 8, 12 or 16, got ${tu}`);
+  const [uDim, vDim] = swap ? [n, m] : [m, n];
+  const uVec = vecMode(swap ? !!shape.transB : !shape.transA, k, uDim);
+  const vVec = vecMode(swap ? !shape.transA : !!shape.transB, k, vDim);
+  // main_vec4 binds both operands as array<vec4f>, so their element counts must be whole vec4s.
+  // Scalar loads in its four-k steps unroll into very long code (seconds of LLVM compile per
+  // pipeline), so it also needs a vec4 path for both operands.
+  const vec4 = (m * k) % 4 === 0 && (k * n) % 4 === 0 && uVec !== 'none' && vVec !== 'none';
+  const entry = vec4 ? 'main_vec4' : 'main';
+  const lanes = Math.ceil(vDim / 4);
+  const wg = choice.wg ?? Math.min(MAX_WG, Math.ceil(lanes / 8) * 8);
+  const workgroups: [number, number] = [Math.ceil(lanes / wg), Math.ceil(uDim / tu)];
+  const [u, v]: [VecMode, VecMode] = vec4 ? [uVec, vVec] : ['none', 'none'];
+  const name = `${entry} ${swap ? 'swap ' : ''}${tu}x4 wg${wg}${vec4 ? ` u:${u} v:${v}` : ''}`;
+  return { entry, swap, tu, wg, uVec: u, vVec: v, workgroups, name };
+}
+
+/**
+ * The plan matmul() runs for `shape`: the orientation and block with the fewest estimated lane
+ * loads (the cost model of bench/NOTES.md), counted in whole rounds of workgroups.
+ */
+export function matmulPlan(shape: MatmulShape): MatmulPlan {
+  let best: MatmulPlan | undefined;
+  let bestCost = Infinity;
+  for (const swap of [false, true]) {
+    for (const tu of TU_CHOICES) {
+      const plan = matmulPlanFor(shape, { swap, tu });
+      const loadCost = LOAD_COST[plan.entry === 'main_vec4' ? 'vec4' : 'scalar'];
+      const rounds = Math.ceil((plan.workgroups[0] * plan.workgroups[1]) / PARALLEL_SLOTS);
+      const cost = rounds * plan.wg * shape.k * ((tu + 4) * loadCost + 4 * tu * MAC_COST);
+      if (cost < bestCost) [best, bestCost] = [plan, cost];
+    }
+  }
+  return best!;
+}
 
 /** C[m,n] = epilogue(op(A)·op(B)); see shaders/matmul.wgsl. */
 export function matmul(gpu: Gpu, shape: MatmulShape, io: MatmulBindings, epilogue: MatmulEpilogue = { kind: 'none' }, label = 'matmul'): Promise<KernelCall> {
+  return matmulWithPlan(gpu, shape, io, epilogue, label, matmulPlan(shape));
+}
+
+/** matmul() with the given orientation and block instead of the chosen ones: for tests of each code path, and tuning. */
+export function matmulWithPlan(
+  gpu: Gpu, shape: MatmulShape, io: MatmulBindings, epilogue: MatmulEpilogue, label: string, choice: MatmulPlanChoice,
+): Promise<KernelCall> {
+  return kernel(gpu, matmulSpec(gpu, shape, io, epilogue, label, matmulPlanFor(shape, choice)));
+}
+
+/** The kernel spec (entry point, override constants, bindings, grid) of one planned matmul. */
+export function matmulSpec(gpu: Gpu, shape: MatmulShape, io: MatmulBindings, epilogue: MatmulEpilogue, label: string, plan: MatmulPlan): KernelSpec {
   const { m, n, k } = shape;
   const extra = epilogue.kind === 'gate' ? epilogue.y : epilogue.kind === 'bias-act' && epilogue.bias ? epilogue.bias : unusedBinding(gpu);
-  return kernel(gpu, {
+  return {
     label: `${label} ${m}x${k}·${k}x${n}`,
     shader: 'matmul',
-    entry: 'main',
+    entry: plan.entry,
     constants: {
       M: m,
       N: n,
@@ -46,17 +145,14 @@ export function matmul(gpu: Gpu, shape: MatmulShape, io: MatmulBindings, epilogu
       HAS_BIAS: Number(epilogue.kind === 'bias-act' && !!epilogue.bias),
       ACT: epilogue.kind === 'none' ? 0 : ACTIVATION_CODE[epilogue.act],
       GATE: Number(epilogue.kind === 'gate'),
-      WG_X,
-      WG_Y,
+      SWAP: Number(plan.swap),
+      WG: plan.wg,
+      TU: plan.tu,
+      ...(plan.entry === 'main_vec4' ? { U_VEC: VEC_CODE[plan.uVec as 'k' | 'outer'], V_VEC: VEC_CODE[plan.vVec as 'k' | 'outer'] } : {}),
     },
-    bindings: [io.a, io.b, io.c, extra],
-    workgroups: [Math.ceil(n / (BLOCK * WG_X)), Math.ceil(m / (BLOCK * WG_Y))],
+    bindings: plan.swap ? [io.b, io.a, io.c, extra] : [io.a, io.b, io.c, extra],
+    workgroups: plan.workgroups,
     flops: 2 * m * n * k,
     bytes: 4 * (m * k + k * n + m * n),
-  });
-}
-
-/** The kernel configuration matmul() picks for `shape` (for the benchmark's report). */
-export function matmulPlan(_shape: MatmulShape): { name: string } {
-  return { name: `${BLOCK}x${BLOCK} ${WG_X}x${WG_Y} scalar` };
+  };
 }

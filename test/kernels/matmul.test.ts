@@ -1,8 +1,8 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bufferFrom, readF32 } from '../../src/gpu/buffers';
 import { submitCalls } from '../../src/gpu/kernel';
 import type { Activation } from '../../src/kernels/activation';
-import { matmul } from '../../src/kernels/matmul';
+import { matmul, matmulPlan, matmulPlanFor, matmulWithPlan, type MatmulEpilogue, type MatmulPlanChoice, type MatmulShape } from '../../src/kernels/matmul';
 import { expectClose } from '../support/compare';
 import { checked, poisoned, useGpu } from '../support/gpu';
 import { randomF32, testRng } from '../support/random';
@@ -64,4 +64,85 @@ describe('matmul', () => {
       expectClose(await readF32(g, c), want, `seed ${seed}`);
     });
   }
+
+  describe('each specialisation', () => {
+    // [shape, forced plan choice, the entry point and load modes that choice must produce]. Sizes
+    // are multiples of 4 where a vec4 path needs it and ragged elsewhere, so the clamped edges of
+    // the blocks (rows past u, lanes past v, the K % 4 tail) run alongside the vec4 loads.
+    const CASES: [MatmulShape, MatmulPlanChoice, string][] = [
+      [{ m: 37, n: 20, k: 12 }, { swap: false, tu: 8 }, 'main_vec4 u:k v:outer'],
+      [{ m: 37, n: 20, k: 12 }, { swap: false, tu: 4, wg: 8 }, 'main_vec4 u:k v:outer'],
+      [{ m: 20, n: 12, k: 8 }, { swap: true, tu: 8 }, 'main_vec4 swap u:outer v:k'],
+      [{ m: 13, n: 18, k: 16, transB: true }, { swap: false, tu: 8 }, 'main_vec4 u:k v:k'],
+      [{ m: 13, n: 18, k: 16, transB: true }, { swap: true, tu: 4 }, 'main_vec4 swap u:k v:k'],
+      [{ m: 24, n: 12, k: 9, transA: true }, { swap: false, tu: 8 }, 'main_vec4 u:outer v:outer'],
+      [{ m: 24, n: 12, k: 9, transA: true }, { swap: true, tu: 4, wg: 8 }, 'main_vec4 swap u:outer v:outer'],
+      [{ m: 20, n: 9, k: 8, transA: true, transB: true }, { swap: false, tu: 4 }, 'main_vec4 u:outer v:k'],
+      [{ m: 20, n: 9, k: 8, transA: true, transB: true }, { swap: true, tu: 8 }, 'main_vec4 swap u:k v:outer'],
+      // One operand without a vec4 path (n = 10 along v, k = 10 along k): the scalar entry point.
+      [{ m: 36, n: 10, k: 12 }, { swap: false, tu: 8 }, 'main'],
+      [{ m: 36, n: 10, k: 12 }, { swap: true, tu: 4 }, 'main swap'],
+      [{ m: 24, n: 16, k: 10, transB: true }, { swap: true, tu: 8 }, 'main swap'],
+    ];
+
+    for (const [shape, choice, expected] of CASES) {
+      const { m, n, k, transA = false, transB = false } = shape;
+      it(`${expected}: ${m}x${k}·${k}x${n} transA=${transA} transB=${transB} tu=${choice.tu}${choice.wg ? ` wg=${choice.wg}` : ''}`, async () => {
+        const plan = matmulPlanFor(shape, choice);
+        expect(plan.name.replace(/ \d+x4 wg\d+/, '')).toBe(expected);
+        const g = gpu();
+        const { seed, next } = testRng();
+        const a = randomF32(next, m * k);
+        const b = randomF32(next, k * n);
+        const c = poisoned(g, m * n);
+        const call = await matmulWithPlan(g, shape, { a: bufferFrom(g, 'a', a), b: bufferFrom(g, 'b', b), c }, { kind: 'none' }, 'matmul', choice);
+        const got = await checked(g, async () => (submitCalls(g, [call]), readF32(g, c)));
+        expectClose(got, matmulRef(a, b, m, n, k, transA, transB), `seed ${seed}`);
+      });
+    }
+
+    // The epilogue indexes bias by column and the gate by element, which SWAP transposes.
+    for (const swap of [false, true]) {
+      it(`bias + relu and sigmoid gate through main_vec4 (swap=${swap})`, async () => {
+        const g = gpu();
+        const { seed, next } = testRng();
+        const [m, n, k] = [12, 20, 8];
+        const a = randomF32(next, m * k);
+        const b = randomF32(next, k * n);
+        const bias = randomF32(next, n);
+        const y = randomF32(next, m * n).map((v) => activateRef(3 * v, 'sigmoid'));
+        const io = { a: bufferFrom(g, 'a', a), b: bufferFrom(g, 'b', b) };
+        const run = async (shape: MatmulShape, epilogue: MatmulEpilogue) => {
+          expect(matmulPlanFor(shape, { swap, tu: 8 }).entry).toBe('main_vec4');
+          const c = poisoned(g, m * n);
+          submitCalls(g, [await matmulWithPlan(g, shape, { ...io, c }, epilogue, 'matmul', { swap, tu: 8 })]);
+          return readF32(g, c);
+        };
+        const biased = await run({ m, n, k }, { kind: 'bias-act', bias: bufferFrom(g, 'bias', bias), act: 'relu' });
+        expectClose(biased, matmulRef(a, b, m, n, k).map((v, i) => activateRef(v + bias[i % n]!, 'relu')), `bias, seed ${seed}`);
+        const gated = await run({ m, n, k, transB: true }, { kind: 'gate', y: bufferFrom(g, 'y', y), act: 'sigmoid' });
+        const want = matmulRef(a, b, m, n, k, false, true).map((v, i) => v * activateGradRef(y[i]!, 'sigmoid'));
+        expectClose(gated, want, `gate, seed ${seed}`);
+      });
+    }
+
+    // The plans matmul() picks for the seed models' dense layers (forward, input and weight
+    // gradients) are valid: the same code paths, at the real shapes' edges.
+    for (const shape of [
+      { m: 256, n: 10, k: 128 }, { m: 256, n: 128, k: 10, transB: true }, { m: 128, n: 10, k: 256, transA: true },
+      { m: 32, n: 128, k: 784 }, { m: 784, n: 128, k: 32, transA: true }, { m: 64, n: 1568, k: 256, transB: true },
+    ] as MatmulShape[]) {
+      const { m, n, k, transA = false, transB = false } = shape;
+      it(`model shape ${m}x${k}·${k}x${n} transA=${transA} transB=${transB} (${matmulPlan(shape).name})`, async () => {
+        const g = gpu();
+        const { seed, next } = testRng();
+        const a = randomF32(next, m * k);
+        const b = randomF32(next, k * n);
+        const c = poisoned(g, m * n);
+        const call = await matmul(g, shape, { a: bufferFrom(g, 'a', a), b: bufferFrom(g, 'b', b), c });
+        const got = await checked(g, async () => (submitCalls(g, [call]), readF32(g, c)));
+        expectClose(got, matmulRef(a, b, m, n, k, transA, transB), `seed ${seed}`);
+      });
+    }
+  });
 });
