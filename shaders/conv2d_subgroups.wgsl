@@ -1,4 +1,4 @@
-//! requires: conv2d_enable_subgroups, conv2d
+//! requires: enable_subgroups, conv2d
 // Subgroup entry points of conv2d.wgsl's three implicit GEMMs (same overrides, bindings and
 // notation; see that file). conv2d.ts uses them when the device has 'subgroups' with subgroups of
 // exactly 8 lanes that are consecutive local_invocation_index values (lavapipe), and CIN % 4 == 0

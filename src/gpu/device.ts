@@ -141,6 +141,16 @@ class OwnedGpu implements Gpu {
   }
 }
 
+/**
+ * True when the device runs subgroups of exactly 8 lanes (lavapipe on AVX2/AVX-512 does): the
+ * subgroup kernels (shaders/*_subgroups.wgsl) share loads across 8 lanes and assume that width.
+ */
+export function eightLaneSubgroups(gpu: Gpu): boolean {
+  if (!gpu.features.has('subgroups')) return false;
+  const info = gpu.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  return info.subgroupMinSize === 8 && info.subgroupMaxSize === 8;
+}
+
 /** One line naming the adapter and the features in use, for logs and reports. */
 export function describeGpu(gpu: Gpu): string {
   const a = gpu.adapterInfo;

@@ -1,5 +1,5 @@
 import { ShapeError } from '../errors';
-import type { Gpu } from '../gpu/device';
+import { eightLaneSubgroups, type Gpu } from '../gpu/device';
 import { kernel, linearGrid, type Binding, type KernelCall } from '../gpu/kernel';
 import { ACTIVATION_CODE, unusedBinding, type Activation } from './activation';
 
@@ -136,11 +136,6 @@ const SG_COLS = 4 * SG_LANES; // columns per subgroup block
  * Whether the subgroup entry points can run on this device: they broadcast from lanes 0-7 and map
  * local_invocation_index / 8 to a subgroup, so subgroups must be exactly 8 lanes (lavapipe's are).
  */
-export function conv2dSubgroupsUsable(gpu: Gpu): boolean {
-  if (!gpu.features.has('subgroups')) return false;
-  const info = gpu.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
-  return info.subgroupMinSize === SG_LANES && info.subgroupMaxSize === SG_LANES;
-}
 
 /** GEMM rows and columns of a pass. */
 function gemmSize(pass: Conv2dPass, g: Conv2dGeometry, batch: number): [number, number] {
@@ -164,7 +159,7 @@ export function conv2dPlan(gpu: Gpu, pass: Conv2dPass, g: Conv2dGeometry, batch:
   const [rows, cols] = gemmSize(pass, g, batch);
   const defaultRows = pass === 'backward_filter' ? ([32, 16, 8].find((r) => g.cin % r === 0) ?? 16) : 16;
   const sgRows = choice.sgRows ?? defaultRows;
-  const possible = conv2dSubgroupsUsable(gpu) && subgroupShapeOk(pass, g, sgRows);
+  const possible = eightLaneSubgroups(gpu) && subgroupShapeOk(pass, g, sgRows);
   if (choice.subgroups === true && !possible) {
     throw new Error(`conv2d ${pass}: the subgroup path cannot run ${sgRows}-row blocks of cin ${g.cin}, cout ${g.cout} on this device`);
   }

@@ -1,4 +1,5 @@
 import type { Gpu } from '../gpu/device';
+import { eightLaneSubgroups } from '../gpu/device';
 import { kernel, type Binding, type KernelCall, type KernelSpec } from '../gpu/kernel';
 import { ACTIVATION_CODE, unusedBinding, type Activation } from './activation';
 
@@ -35,6 +36,8 @@ const VEC_CODE = { k: 1, outer: 2 } as const;
 /** How matmul() runs one shape; see shaders/matmul.wgsl for the meaning of each field. */
 export interface MatmulPlan {
   entry: 'main' | 'main_vec4';
+  /** Run main_vec4 as shaders/matmul_subgroups.wgsl's main_sg where the device has 8-lane subgroups (TU % 8 == 0). */
+  subgroups: boolean;
   /** Compute Cᵀ = Bᵀ·Aᵀ (u = n, v = m) so that the 4-wide column blocks run along m. */
   swap: boolean;
   /** Output rows (along u) per invocation. */
@@ -74,6 +77,8 @@ export interface MatmulPlanChoice {
   tu: number;
   /** Lanes per workgroup; by default enough 8-lane groups to cover v, at most 64. */
   wg?: number;
+  /** false: never the subgroup entry point (tests of main_vec4 itself). Default true. */
+  subgroups?: boolean;
 }
 
 /** The full plan for `shape` and `choice`: entry point, load modes and grid. */
@@ -94,7 +99,8 @@ export function matmulPlanFor(shape: MatmulShape, choice: MatmulPlanChoice): Mat
   const workgroups: [number, number] = [Math.ceil(lanes / wg), Math.ceil(uDim / tu)];
   const [u, v]: [VecMode, VecMode] = vec4 ? [uVec, vVec] : ['none', 'none'];
   const name = `${entry} ${swap ? 'swap ' : ''}${tu}x4 wg${wg}${vec4 ? ` u:${u} v:${v}` : ''}`;
-  return { entry, swap, tu, wg, uVec: u, vVec: v, workgroups, name };
+  const subgroups = (choice.subgroups ?? true) && vec4 && tu % 8 === 0;
+  return { entry, subgroups, swap, tu, wg, uVec: u, vVec: v, workgroups, name };
 }
 
 /**
@@ -132,10 +138,11 @@ export function matmulWithPlan(
 export function matmulSpec(gpu: Gpu, shape: MatmulShape, io: MatmulBindings, epilogue: MatmulEpilogue, label: string, plan: MatmulPlan): KernelSpec {
   const { m, n, k } = shape;
   const extra = epilogue.kind === 'gate' ? epilogue.y : epilogue.kind === 'bias-act' && epilogue.bias ? epilogue.bias : unusedBinding(gpu);
+  const shared = plan.subgroups && eightLaneSubgroups(gpu);
   return {
     label: `${label} ${m}x${k}·${k}x${n}`,
-    shader: 'matmul',
-    entry: plan.entry,
+    shader: shared ? 'matmul_subgroups' : 'matmul',
+    entry: shared ? 'main_sg' : plan.entry,
     constants: {
       M: m,
       N: n,

@@ -9,7 +9,8 @@ import { submitCalls } from '../../src/gpu/kernel';
 import { uploadSplit } from '../../src/data/gpu-dataset';
 import { scale01Affine } from '../../src/data/preprocess';
 import { compile } from '../../src/graph/compile';
-import { conv2dGeometry, conv2dPlan, conv2dSubgroupsUsable } from '../../src/kernels/conv2d';
+import { conv2dGeometry, conv2dPlan } from '../../src/kernels/conv2d';
+import { eightLaneSubgroups } from '../../src/gpu/device';
 import { metricsBuffer, readMetrics } from '../../src/kernels/metrics';
 import { softmaxXentTrain } from '../../src/kernels/softmax-xent';
 import { stepUniform, writeStepUniform } from '../../src/kernels/step';
@@ -96,7 +97,7 @@ describe('gradient check through a compiled training step', () => {
             },
           },
         });
-        if (model.name === 'aligned-cnn' && conv2dSubgroupsUsable(g)) {
+        if (model.name === 'aligned-cnn' && eightLaneSubgroups(g)) {
           const geometry = conv2dGeometry({ h: 5, w: 6, cin: 16, kh: 3, kw: 3, cout: 8, padding: 'same' });
           for (const pass of ['forward', 'backward_input', 'backward_filter'] as const) {
             expect(conv2dPlan(g, pass, geometry, batch).kind, `conv_b ${pass} takes the subgroup path`).not.toBe('block8x8');

@@ -1,3 +1,4 @@
+import { eightLaneSubgroups } from '../../src/gpu/device';
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '../../src/errors';
 import type { Gpu } from '../../src/gpu/device';
@@ -11,7 +12,6 @@ import {
   conv2dGeometry,
   conv2dLaunch,
   conv2dPlan,
-  conv2dSubgroupsUsable,
   type Conv2dGeometry,
   type Conv2dPlanChoice,
   type Conv2dPadding,
@@ -241,7 +241,7 @@ const SG_CASES: Case[] = [
 ];
 
 describe('conv2d subgroup path', () => {
-  const usable = () => conv2dSubgroupsUsable(gpu());
+  const usable = () => eightLaneSubgroups(gpu());
 
   it('is chosen for the CNN\'s second layer (when the device has 8-lane subgroups) and never for unaligned channels', () => {
     const conv2 = conv2dGeometry({ h: 14, w: 14, cin: 64, kh: 3, kw: 3, cout: 32, padding: 'same' });

@@ -1,3 +1,4 @@
+import { eightLaneSubgroups } from '../../src/gpu/device';
 import { describe, expect, it } from 'vitest';
 import { bufferFrom, readF32 } from '../../src/gpu/buffers';
 import { submitCalls } from '../../src/gpu/kernel';
@@ -85,25 +86,35 @@ describe('matmul', () => {
       [{ m: 24, n: 16, k: 10, transB: true }, { swap: true, tu: 8 }, 'main swap'],
     ];
 
-    for (const [shape, choice, expected] of CASES) {
+    // main_vec4 plans with 8-row blocks also run as main_sg (shaders/matmul_subgroups.wgsl) on a
+    // device with 8-lane subgroups: test both.
+    const VARIANTS = CASES.flatMap(([shape, choice, expected]): [MatmulShape, MatmulPlanChoice, string][] =>
+      expected.startsWith('main_vec4') && choice.tu % 8 === 0
+        ? [[shape, { ...choice, subgroups: false }, expected], [shape, { ...choice, subgroups: true }, `${expected} (subgroups where the device has them)`]]
+        : [[shape, choice, expected]]);
+
+    for (const [shape, choice, expected] of VARIANTS) {
       const { m, n, k, transA = false, transB = false } = shape;
       it(`${expected}: ${m}x${k}·${k}x${n} transA=${transA} transB=${transB} tu=${choice.tu}${choice.wg ? ` wg=${choice.wg}` : ''}`, async () => {
         const plan = matmulPlanFor(shape, choice);
-        expect(plan.name.replace(/ \d+x4 wg\d+/, '')).toBe(expected);
+        expect(plan.name.replace(/ \d+x4 wg\d+/, '')).toBe(expected.replace(/ \(subgroups.*$/, ''));
+        expect(plan.subgroups).toBe(choice.subgroups === true);
         const g = gpu();
         const { seed, next } = testRng();
         const a = randomF32(next, m * k);
         const b = randomF32(next, k * n);
         const c = poisoned(g, m * n);
         const call = await matmulWithPlan(g, shape, { a: bufferFrom(g, 'a', a), b: bufferFrom(g, 'b', b), c }, { kind: 'none' }, 'matmul', choice);
+        const shared = plan.subgroups && eightLaneSubgroups(g);
+        expect(call.pipeline.label.startsWith(shared ? 'matmul_subgroups:main_sg:' : `matmul:${plan.entry}:`), call.pipeline.label).toBe(true);
         const got = await checked(g, async () => (submitCalls(g, [call]), readF32(g, c)));
         expectClose(got, matmulRef(a, b, m, n, k, transA, transB), `seed ${seed}`);
       });
     }
 
     // The epilogue indexes bias by column and the gate by element, which SWAP transposes.
-    for (const swap of [false, true]) {
-      it(`bias + relu and sigmoid gate through main_vec4 (swap=${swap})`, async () => {
+    for (const [swap, subgroups] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      it(`bias + relu and sigmoid gate through main_vec4 (swap=${swap}, subgroups=${subgroups})`, async () => {
         const g = gpu();
         const { seed, next } = testRng();
         const [m, n, k] = [12, 20, 8];
@@ -115,7 +126,7 @@ describe('matmul', () => {
         const run = async (shape: MatmulShape, epilogue: MatmulEpilogue) => {
           expect(matmulPlanFor(shape, { swap, tu: 8 }).entry).toBe('main_vec4');
           const c = poisoned(g, m * n);
-          submitCalls(g, [await matmulWithPlan(g, shape, { ...io, c }, epilogue, 'matmul', { swap, tu: 8 })]);
+          submitCalls(g, [await matmulWithPlan(g, shape, { ...io, c }, epilogue, 'matmul', { swap, tu: 8, subgroups })]);
           return readF32(g, c);
         };
         const biased = await run({ m, n, k }, { kind: 'bias-act', bias: bufferFrom(g, 'bias', bias), act: 'relu' });
