@@ -34,17 +34,18 @@ export default defineConfig(({ mode }) =>
 );
 
 /**
- * src/gpu/device.ts loads Dawn's Node package only where navigator.gpu is missing; in a browser
- * that branch must not pull a native Node module into the bundle. Only client code is redirected:
+ * src/gpu/device.ts loads Dawn's Node package (and node:os) only where navigator.gpu is missing; in
+ * a browser that branch must not pull Node modules into the bundle. Only client code is redirected:
  * Node runs through this config too (vite-node for the CLI, Vitest's Node tests), and needs Dawn.
  */
 function noDawnInBrowser(): Plugin {
-  const stub = fileURLToPath(new URL('./demo/src/no-dawn.ts', import.meta.url));
+  const stub = fileURLToPath(new URL('./demo/src/node-stubs.ts', import.meta.url));
+  const nodeOnly = new Set(['webgpu', 'node:os']);
   return {
     name: 'wgml-no-dawn-in-browser',
     enforce: 'pre',
     resolveId(id, _importer, options) {
-      return id === 'webgpu' && !options?.ssr ? stub : null;
+      return nodeOnly.has(id) && !options?.ssr ? stub : null;
     },
   };
 }

@@ -47,7 +47,10 @@ const NO_WEBGPU_NODE =
 
 /** Finds a WebGPU adapter (navigator.gpu in a browser, Dawn's `webgpu` package in Node) and opens a device. */
 export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
-  const inBrowser = typeof navigator !== 'undefined' && 'gpu' in navigator && typeof window !== 'undefined';
+  const inBrowser = typeof window !== 'undefined';
+  if (inBrowser && !navigator.gpu) {
+    throw new GpuError('This browser does not offer WebGPU (navigator.gpu is missing; it also needs https or localhost).', NO_WEBGPU_BROWSER);
+  }
   const { gpu, instanceHandle } = inBrowser ? { gpu: navigator.gpu, instanceHandle: null } : await nodeGpu();
   const hint = inBrowser ? NO_WEBGPU_BROWSER : NO_WEBGPU_NODE;
 

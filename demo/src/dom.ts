@@ -1,0 +1,71 @@
+/** Small DOM helpers shared by the demo's modules. */
+
+/** The element with `id`, checked to be of `type`; a missing element is a bug in index.html. */
+export function byId<T extends HTMLElement = HTMLElement>(id: string, type?: new () => T): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`index.html has no element #${id}`);
+  if (type && !(el instanceof type)) throw new Error(`#${id} is a <${el.tagName.toLowerCase()}>, not a ${type.name}`);
+  return el as T;
+}
+
+/** A new element with attributes and children (strings become text nodes, never HTML). */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number | boolean | undefined> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    if (k === 'class') el.className = String(v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  el.append(...children);
+  return el;
+}
+
+/** Parses an SVG document string made by src/report (our own markup, escaped there) into a node. */
+export function svgNode(svg: string): SVGSVGElement {
+  const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
+  const root = doc.documentElement;
+  if (!(root instanceof SVGSVGElement)) throw new Error(`not an SVG document: ${root.textContent?.slice(0, 200)}`);
+  return document.importNode(root, true);
+}
+
+/** Offers `bytes` as a file download. */
+export function download(bytes: Uint8Array<ArrayBuffer> | string, name: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** What an error says, split into the problem and the advice (wgml errors carry a `hint`). */
+export function describeError(e: unknown): { message: string; hint?: string } {
+  if (e instanceof Error) {
+    const hint = (e as { hint?: unknown }).hint;
+    if (typeof hint === 'string' && hint) {
+      // WgmlError appends the hint to the message after a newline; show it once, separately.
+      return { message: e.message.split('\n')[0]!, hint };
+    }
+    return { message: e.message };
+  }
+  return { message: String(e) };
+}
+
+/** A number with thousands separators. */
+export const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** A fraction as a percentage with one decimal. */
+export const percent = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '-');
+
+/** Seconds as "42 s", "3 min 05 s" or "1 h 02 min". */
+export function duration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '-';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}

@@ -1,0 +1,59 @@
+/**
+ * The test set's results after each epoch (or for loaded weights): the confusion matrix as a
+ * heat map with counts, accuracy per class, and a gallery of misclassified images. The figures
+ * are src/report's SVGs, the same the command line writes into a run's folder.
+ */
+import type { FashionMnist } from '../../src/data';
+import { confusionSvg, perClassAccuracy } from '../../src/report/confusion';
+import { misclassifiedGridSvg } from '../../src/report/gallery';
+import { misclassified } from '../../src/train/misclassified';
+import type { Evaluation } from '../../src/train/trainer';
+import { byId, count, h, percent, svgNode } from './dom';
+
+/** Gallery size: four rows of ten. */
+const GALLERY_LIMIT = 40;
+
+export class ResultsPanel {
+  private readonly summary = byId('test-summary');
+  private readonly caption = byId('results-epoch');
+  private readonly confusion = byId('confusion');
+  private readonly perClass = byId('per-class', HTMLTableElement);
+  private readonly gallery = byId('gallery');
+
+  clear(): void {
+    this.summary.textContent = 'Train a model (or load weights) to see how it does on the test set.';
+    this.caption.textContent = '';
+    this.confusion.replaceChildren();
+    this.perClass.tBodies[0]!.replaceChildren();
+    this.gallery.replaceChildren();
+    delete this.summary.dataset.accuracy;
+  }
+
+  /** Everything from one evaluation of the test set; `what` says which model ("cnn, epoch 3"). */
+  show(test: Evaluation, data: FashionMnist, what: string, reportedAccuracy?: number): void {
+    const classes = data.classes;
+    this.caption.textContent = `(${what})`;
+    const reported = reportedAccuracy === undefined ? '' : `; the report's ${percent(reportedAccuracy)} came from the full training set`;
+    this.summary.textContent = `Test accuracy ${percent(test.accuracy)} on ${count(test.rows)} images, loss ${test.meanLoss.toFixed(4)}${reported}.`;
+    this.summary.dataset.accuracy = String(test.accuracy);
+
+    this.confusion.replaceChildren(svgNode(confusionSvg(test.confusion, classes, { title: `Test confusion matrix (${what})`, cell: 40 })));
+
+    const acc = perClassAccuracy(test.confusion);
+    const worst = Math.min(...acc.filter(Number.isFinite));
+    const rows = classes.map((name, i) => {
+      const a = acc[i]!;
+      const bar = h('span', { class: 'bar' });
+      bar.style.width = `${Number.isFinite(a) ? 100 * a : 0}%`;
+      return h('tr', { class: a === worst ? 'worst' : undefined },
+        h('th', { scope: 'row' }, name),
+        h('td', { class: 'num' }, percent(a)),
+        h('td', { class: 'bar-cell' }, bar));
+    });
+    this.perClass.tBodies[0]!.replaceChildren(...rows);
+
+    const wrong = misclassified(test, data, GALLERY_LIMIT);
+    this.gallery.replaceChildren(svgNode(misclassifiedGridSvg(wrong, classes, { title: `The first ${wrong.length} misclassified test images`, scale: 3 })));
+    this.gallery.dataset.count = String(wrong.length);
+  }
+}

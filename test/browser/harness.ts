@@ -1,0 +1,147 @@
+/**
+ * What the browser end-to-end test and test/browser/screenshot.ts share: the demo's Vite dev server
+ * started in-process, Debian's Chromium launched through playwright-core, and the page driven
+ * the way a person would use it.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createServer } from 'vite';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface DemoServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `vite` (the demo's dev server, with its data middleware) on a free port. No HMR and no file
+ * watching: other work in the tree must not reload the page in the middle of a test.
+ */
+export async function startDemoServer(): Promise<DemoServer> {
+  const server = await createServer({
+    configFile: `${ROOT}/vite.config.ts`,
+    root: `${ROOT}/demo`,
+    mode: 'development',
+    logLevel: 'warn',
+    clearScreen: false,
+    server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
+  });
+  await server.listen();
+  const url = server.resolvedUrls?.local[0];
+  if (!url) {
+    await server.close();
+    throw new Error('the Vite dev server did not report its URL');
+  }
+  return { url, close: () => server.close() };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`${CHROMIUM_PATH} not found: the browser tests need Debian's Chromium. Run \`bash scripts/setup.sh\` (it installs it), or set WGML_CHROMIUM.`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
+
+export interface OpenPage {
+  readonly page: Page;
+  /** Uncaught exceptions and console errors, for a test to assert there were none. */
+  readonly errors: string[];
+}
+
+export async function openDemo(browser: Browser, url: string, options: { withoutWebGpu?: boolean } = {}): Promise<OpenPage> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console error: ${m.text()}`);
+  });
+  // Main-thread tasks over 50 ms (the Long Tasks API), to show the page stays responsive.
+  await page.addInitScript(() => {
+    const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push({ start: e.startTime, duration: e.duration }))).observe({ type: 'longtask', buffered: true });
+  });
+  // A browser without WebGPU, as far as the page can tell.
+  if (options.withoutWebGpu) await page.addInitScript(() => delete (Navigator.prototype as { gpu?: unknown }).gpu);
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
+  return { page, errors };
+}
+
+/** The adapter line, or the page's own explanation of why there is no WebGPU. */
+export async function webGpuState(page: Page): Promise<{ ready: boolean; text: string }> {
+  const ready = (await page.getAttribute('#adapter', 'data-state')) === 'ready';
+  const text = ready
+    ? (await page.textContent('#adapter'))!
+    : `${await page.textContent('#gpu-error-message')} ${await page.textContent('#gpu-error-hint')}`;
+  return { ready, text };
+}
+
+export interface RunSettings {
+  model: 'one-hidden' | 'mlp' | 'cnn';
+  trainImages: number;
+  testImages: number;
+  epochs: number;
+}
+
+/** Waits for the dataset (the page fetches it from the dev server by itself), then fills in the settings. */
+export async function prepareRun(page: Page, s: RunSettings): Promise<void> {
+  await page.waitForSelector('#data-status[data-state="loaded"], #data-status[data-state="error"]', { timeout: 120_000 });
+  const data = await page.getAttribute('#data-status', 'data-state');
+  if (data !== 'loaded') throw new Error(`the demo could not load Fashion-MNIST: ${await page.textContent('#data-status')}`);
+  await page.selectOption('#model', s.model);
+  await page.fill('#train-limit', String(s.trainImages));
+  await page.fill('#test-limit', String(s.testImages));
+  await page.fill('#epochs', String(s.epochs));
+}
+
+/** Waits until the run has ended; returns the status line (which fails a test that expects success). */
+export async function waitForRunEnd(page: Page, timeout: number): Promise<{ state: string; text: string }> {
+  await page.waitForSelector('#run-status[data-state="done"], #run-status[data-state="error"]', { timeout });
+  return { state: (await page.getAttribute('#run-status', 'data-state'))!, text: (await page.textContent('#run-status'))! };
+}
+
+/** Draws a filled T-shirt-like shape on the pad with the mouse. */
+export async function drawShirt(page: Page): Promise<void> {
+  const pad = page.locator('#pad');
+  await pad.scrollIntoViewIfNeeded();
+  const box = (await pad.boundingBox())!;
+  const at = (x: number, y: number) => page.mouse.move(box.x + x, box.y + y, { steps: 4 });
+  // Outline, then horizontal strokes to fill the body and sleeves.
+  await at(80, 40);
+  await page.mouse.down();
+  for (const [x, y] of [[200, 40], [250, 100], [215, 115], [210, 255], [70, 255], [65, 115], [30, 100], [80, 40]] as const) await at(x, y);
+  await page.mouse.up();
+  for (let y = 55; y <= 245; y += 18) {
+    const sleeve = y < 110;
+    await at(sleeve ? 45 : 75, y);
+    await page.mouse.down();
+    await at(sleeve ? 235 : 205, y);
+    await page.mouse.up();
+  }
+}
+
+/** The ten probabilities the page shows once a prediction has come back. */
+export async function shownProbabilities(page: Page, timeout = 60_000): Promise<number[]> {
+  await page.waitForSelector('#probabilities[data-state="ready"]', { timeout });
+  // A stroke's last prediction may still be on its way: wait until the page is idle, then read.
+  await page.waitForFunction(() => !document.body.dataset.predicting, null, { timeout });
+  return page.$$eval('#probabilities li', (items) => items.map((li) => Number((li as HTMLElement).dataset.probability)));
+}
+
+/** Durations (ms) of the main thread's long tasks (over 50 ms) since `since` (page time, ms). */
+export function longTasks(page: Page, since = 0): Promise<number[]> {
+  return page.evaluate(
+    (t) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((e) => e.start >= t).map((e) => e.duration),
+    since,
+  );
+}
+
+/** The page's clock (performance.now()), to pair with longTasks. */
+export function pageNow(page: Page): Promise<number> {
+  return page.evaluate(() => performance.now());
+}
