@@ -7,7 +7,7 @@ function cli(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-describe('wgml command line', () => {
+describe('wgml command line', { timeout: 600_000 }, () => {
   it('prints help for every command and exits 0', () => {
     for (const command of ['train', 'evaluate', 'summary', 'reproduce', 'sweep', 'selfcheck']) {
       const r = cli(command, '--help');

@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 
 describe('run-time faults', () => {
-  it('an absurd learning rate stops training with a message naming the step and the fix', () => {
+  it('an absurd learning rate stops training with a message naming the step and the fix', { timeout: 600_000 }, () => {
     const r = spawnSync('npx', ['vite-node', 'src/cli/main.ts', 'train', '--model', 'mlp', '--lr', '1e6', '--limit', '4096', '--test-limit', '500', '--epochs', '2', '--out', `/tmp/wgml-nan-${process.pid}`], { encoding: 'utf8', timeout: 300_000 });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/NaN or infinite by step \d+ \(epoch 1\)|loss became NaN in epoch 1/);

@@ -20,7 +20,8 @@ function cli(args: string[], env: Record<string, string> = {}) {
 const weightsOf = (dir: string) => decodeWeights(new Uint8Array(readFileSync(join(dir, 'weights.safetensors'))), dir).params;
 const checkpointOf = (dir: string) => decodeCheckpoint(new Uint8Array(readFileSync(join(dir, 'checkpoint.safetensors'))), dir);
 
-describe('checkpoints and resume', () => {
+// Each test runs the CLI (a few runs of a small MLP): seconds on a quiet machine, minutes on a busy one.
+describe('checkpoints and resume', { timeout: 600_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), 'wgml-resume-'));
   const reference = join(root, 'uninterrupted');
 
