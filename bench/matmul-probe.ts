@@ -6,20 +6,17 @@
  * worker threads run in it), which other processes on the shared cores disturb much less than the
  * wall clock: compare GFLOP/CPU-s between runs, and wall-clock ms only within one quiet run.
  *
- * With subgroups (and subgroupMinSize >= 8) it also times an EXPERIMENTAL variant that is not in
- * the tree: SUBGROUP_ENTRY below, appended to shaders/matmul.wgsl, which shares the rows of A
- * across each 8-lane subgroup instead of loading them in every lane (bench/NOTES.md, "matmul").
- * It needs `enable subgroups;` at the top of the module, which src/gpu/shaders.ts cannot compose
- * yet, so the probe builds that module itself.
+ * Each shape runs first without subgroups, then, on a device with 8-lane subgroups, as
+ * shaders/matmul_subgroups.wgsl's main_sg with 8- and 16-row blocks (the rows of one operand
+ * shared across each subgroup instead of loaded in every lane; bench/NOTES.md, "matmul").
  *
  * Run: npx vite-node bench/matmul-probe.ts [filter]
  *   filter: only rows whose label contains it (e.g. `mlp`, `square`, `transA`).
  */
-import { acquireGpu, describeGpu } from '../src/gpu/device';
+import { acquireGpu, describeGpu, eightLaneSubgroups } from '../src/gpu/device';
 import { storageBuffer, writeBuffer } from '../src/gpu/buffers';
-import { shaderSource } from '../src/gpu/shaders';
-import { kernel, submitCalls, type KernelCall, type KernelSpec } from '../src/gpu/kernel';
-import { matmulPlan, matmulPlanFor, matmulSpec, type MatmulEpilogue, type MatmulShape } from '../src/kernels/matmul';
+import { kernel, submitCalls, type KernelCall } from '../src/gpu/kernel';
+import { matmulPlan, matmulPlanFor, matmulSpec, type MatmulEpilogue, type MatmulPlan, type MatmulPlanChoice, type MatmulShape } from '../src/kernels/matmul';
 
 const FILTER = process.argv[2] ?? '';
 const ROUNDS = 3;
@@ -55,61 +52,12 @@ const CASES: Case[] = [
  * 8 rows per subgroup, and subgroupShuffle hands each value to all lanes: U's loads per MAC drop
  * eightfold. Uses the helpers, bindings and epilogue of shaders/matmul.wgsl unchanged.
  */
-const SUBGROUP_ENTRY = /* wgsl */ `
-// U[u0 + i, k + kk] for i < 8, kk < 4, from the vec4 q each lane loaded with u_share_load.
-fn u_shared(q: vec4f, i: u32, kk: u32) -> f32 {
-  if (U_VEC == VEC_K) { return subgroupShuffle(q[kk], i); } // lane l holds row l, k..k+3
-  return subgroupShuffle(q[i % 4u], i / 4u + 2u * kk); // lane l holds rows 4(l%2)..+3 at k + l/2
-}
 
-fn u_share_load(u0: u32, k: u32, lane: u32) -> vec4f {
-  if (U_VEC == VEC_K) { return u_op4[u_at(min(u0 + lane, U_DIM - 1u), k) / 4u]; }
-  let l = lane % 8u;
-  return u_op4[u_at(min(u0 + 4u * (l % 2u), U_DIM - 4u), k + l / 2u) / 4u];
-}
-
-@compute @workgroup_size(WG)
-fn main_sg(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
-  let u0 = wid.y * TU;
-  let v0 = (wid.x * WG + lid.x) * 4u;
-  var acc: array<vec4f, MAX_TU>;
-  let k4 = K - K % 4u;
-  for (var k = 0u; k < k4; k += 4u) {
-    let vt = v_tile(v0, k);
-    for (var g = 0u; g < TU; g += 8u) {
-      let q = u_share_load(u0 + g, k, lane);
-      for (var i = 0u; i < 8u; i++) {
-        for (var kk = 0u; kk < 4u; kk++) { acc[g + i] = fma(vec4f(u_shared(q, i, kk)), vt[kk], acc[g + i]); }
-      }
-    }
-  }
-  let cols = cols4(v0);
-  for (var k = k4; k < K; k++) {
-    let vk = vec4f(v4_scalar(v_at(k, cols.x)), v4_scalar(v_at(k, cols.y)), v4_scalar(v_at(k, cols.z)), v4_scalar(v_at(k, cols.w)));
-    for (var i = 0u; i < TU; i++) { acc[i] = fma(vec4f(u4_scalar(u_at(min(u0 + i, U_DIM - 1u), k))), vk, acc[i]); }
-  }
-  store(&acc, u0, v0);
-}
-`;
+/** The free choices of a plan (to re-plan it with subgroups off or on). */
+const pick = (p: MatmulPlan): MatmulPlanChoice => ({ swap: p.swap, tu: p.tu, wg: p.wg });
 
 const gpu = await acquireGpu();
 console.log(describeGpu(gpu));
-const subgroups = gpu.features.has('subgroups') && ((gpu.adapter.info as { subgroupMinSize?: number }).subgroupMinSize ?? 0) >= 8;
-const subgroupModule = subgroups
-  ? gpu.device.createShaderModule({ label: 'matmul+subgroups', code: `enable subgroups;\n${shaderSource('matmul')}\n${SUBGROUP_ENTRY}` })
-  : null;
-
-/** A call of the experimental entry point with the override constants and bindings of `spec`. */
-async function subgroupCall(spec: KernelSpec): Promise<KernelCall> {
-  const pipeline = await gpu.device.createComputePipelineAsync({
-    layout: 'auto', compute: { module: subgroupModule!, entryPoint: 'main_sg', constants: spec.constants ?? {} },
-  });
-  const entries = spec.bindings.map((b, binding) => ({ binding, resource: 'usage' in b ? { buffer: b } : b }));
-  const bindGroup = gpu.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-  const [x, y = 1, z = 1] = spec.workgroups;
-  return { label: `${spec.label} (subgroups)`, pipeline, bindGroup, workgroups: [x, y, z], flops: spec.flops ?? 0, bytes: spec.bytes ?? 0 };
-}
-
 function filled(label: string, count: number): GPUBuffer {
   const data = new Float32Array(count).map((_, i) => Math.sin(i));
   const b = storageBuffer(gpu, label, count * 4);
@@ -160,26 +108,24 @@ for (const [model, shape, epi] of CASES) {
   const [a, b, c, y, bias] = [filled('a', m * k), filled('b', k * n), filled('c', m * n), filled('y', m * n), filled('bias', n)];
   const epilogue: MatmulEpilogue =
     epi === 'bias-relu' ? { kind: 'bias-act', bias, act: 'relu' } : epi === 'gate-relu' ? { kind: 'gate', y, act: 'relu' } : { kind: 'none' };
-  const plan = matmulPlan(shape);
+  // The planned kernel without subgroups (main_vec4 / main), then, where the plan allows and the
+  // device has 8-lane subgroups, the subgroup-shared main_sg that matmul() runs by default.
+  const plan = matmulPlanFor(shape, { ...pick(matmulPlan(shape)), subgroups: false });
   const spec = matmulSpec(gpu, shape, { a, b, c }, epilogue, 'matmul', plan);
   const flops = spec.flops!;
   const t = await time(await kernel(gpu, spec));
   row(model, shape, plan.name, flops, t);
   add(model, flops, t);
-  if (subgroupModule) {
-    // The subgroup variant needs main_vec4's operand modes; the skinny shapes keep the in-tree plan.
-    let best = t;
-    let bestPlan = 'in-tree plan';
-    if (plan.entry === 'main_vec4') {
-      for (const tu of [8, 16]) {
-        const sgPlan = matmulPlanFor(shape, { swap: plan.swap, tu });
-        const ts = await time(await subgroupCall(matmulSpec(gpu, shape, { a, b, c }, epilogue, 'matmul', sgPlan)));
-        row(model, shape, `  SG ${sgPlan.name.replace('main_vec4 ', '')}`, flops, ts);
-        if (ts.cpuMs < best.cpuMs) [best, bestPlan] = [ts, sgPlan.name];
-      }
+  let best = t;
+  if (plan.entry === 'main_vec4' && eightLaneSubgroups(gpu)) {
+    for (const tu of [8, 16]) {
+      const sgPlan = matmulPlanFor(shape, { swap: plan.swap, tu, subgroups: true });
+      const ts = await time(await kernel(gpu, matmulSpec(gpu, shape, { a, b, c }, epilogue, 'matmul', sgPlan)));
+      row(model, shape, `  SG ${sgPlan.name.replace('main_vec4 ', '')}`, flops, ts);
+      if (ts.cpuMs < best.cpuMs) best = ts;
     }
-    add(`${model} (SG)`, flops, best);
   }
+  add(`${model} (SG)`, flops, best);
   for (const buf of [a, b, c, y, bias]) buf.destroy();
 }
 for (const [model, t] of totals) {
