@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DataError, UsageError } from '../errors';
 import { CHECKPOINT_FILE, decodeCheckpoint } from '../train/checkpoint';
+import { heldOut } from '../train/trainer';
 import { seedModel, type ModelName } from '../models/seed-models';
 import type { OptimizerKind } from '../optim/optimizer';
 import { positiveInt } from './args';
@@ -50,6 +51,12 @@ export function registerTrain(program: Command): void {
       const d = seed.defaults;
       const data = await loadData(flags.data, log);
       const out = flags.out ?? `runs/${seed.name}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`;
+      const available = Math.min(flags.limit ?? data.train.count, data.train.count);
+      const trainCount = available - heldOut(available, flags.validationSplit);
+      const batchSize = flags.batchSize ?? d.batchSize;
+      if (batchSize > trainCount) {
+        throw new UsageError(`The batch size (${batchSize}) is larger than the training set (${trainCount} examples).`, 'Use a smaller --batch-size.');
+      }
       await withGpu(log, (gpu) =>
         trainAndReport(gpu, data, seed, {
           epochs: flags.epochs ?? d.epochs,

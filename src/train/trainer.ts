@@ -349,6 +349,11 @@ function preprocessingAffine(kind: Preprocessing, train: Split, pixels: number):
   return kind === 'standardize' ? standardScalerAffine(fitStandardScaler(train.images, pixels)) : scale01Affine(pixels);
 }
 
+/** Examples held out for validation from a training set of `count`: Keras' validation_split. */
+export function heldOut(count: number, fraction: number): number {
+  return fraction > 0 ? Math.max(1, Math.round(count * fraction)) : 0;
+}
+
 /** The training and validation splits the options ask for. */
 function splitData(data: FashionMnist, options: TrainOptions): { train: Split; validation: Split; test: Split } {
   const pixels = data.rows * data.cols;
@@ -363,7 +368,7 @@ function splitData(data: FashionMnist, options: TrainOptions): { train: Split; v
   const fraction = options.validationSplit ?? 0;
   if (fraction > 0) {
     if (!(fraction < 1)) throw new UsageError(`The validation split must be below 1, got ${fraction}.`);
-    const held = Math.max(1, Math.round(train.count * fraction));
+    const held = heldOut(train.count, fraction);
     return { train: take(train, 0, train.count - held), validation: take(train, train.count - held, train.count), test };
   }
   return { train, validation: test, test };

@@ -28,6 +28,7 @@ describe('wgml command line', { timeout: 600_000 }, () => {
     [['train', '--model', 'mlp', '--data', '/nonexistent/fashion'], /\/nonexistent\/fashion/],
     [['evaluate', '--weights', '/nonexistent/weights.safetensors'], /No weights at/],
     [['bogus'], /unknown command 'bogus'/],
+    [['train', '--model', 'mlp', '--limit', '100', '--batch-size', '256'], /batch size \(256\) is larger than the training set \(100 examples\)/],
   ])('%j exits 2 with a clear message', (args, message) => {
     const r = cli(...args);
     expect(r.code).toBe(2);
