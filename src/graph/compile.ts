@@ -115,7 +115,7 @@ export async function compile(gpu: Gpu, model: Sequential, buffers: ModelBuffers
   if (training) {
     if (!grad) throw new Error('A training program needs a loss that returns dL/dlogits.');
     // Backward. `grad` is always dL/dz for layer i's pre-activation output z.
-    const firstWithParams = layers.findIndex((l, i) => model.params.entries.some((e) => e.layer === i));
+    const firstWithParams = layers.findIndex((_, i) => model.params.entries.some((e) => e.layer === i));
     for (let i = layers.length - 1; i >= 0; i--) {
       const layer = layers[i]!;
       if (layer.aliasesInput) continue;

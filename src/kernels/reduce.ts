@@ -19,7 +19,7 @@ const WG = 64;
 export const SUM_ROWS_CHUNK = 256;
 
 /** The plan: pass 1 over chunks of `chunk` rows into [chunks, cols], then (if chunks > 1) pass 2. */
-function plan({ rows, cols }: SumRowsShape): { chunk: number; chunks: number } {
+function plan({ rows }: SumRowsShape): { chunk: number; chunks: number } {
   const chunk = rows <= SUM_ROWS_CHUNK ? rows : SUM_ROWS_CHUNK;
   return { chunk, chunks: Math.ceil(rows / chunk) };
 }

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readF32, storageBuffer } from '../../src/gpu/buffers';
+import { readF32 } from '../../src/gpu/buffers';
 import { submitCalls } from '../../src/gpu/kernel';
 import { fill, glorotLimit, glorotUniform, kerasFans } from '../../src/kernels/init';
-import { expectClose } from '../support/compare';
 import { checked, poisoned, useGpu } from '../support/gpu';
 import { testRng } from '../support/random';
 import { glorotUniformRef } from '../oracle/optim';
