@@ -6,11 +6,11 @@
  */
 import type { FashionMnist } from '../../src/data';
 import type { PixelAffine } from '../../src/data/preprocess';
-import { GpuError } from '../../src/errors';
 import type { Gpu } from '../../src/gpu/device';
 import { seedModel, type SeedModel } from '../../src/models/seed-models';
 import type { Sequential } from '../../src/models/sequential';
 import type { EpochRecord } from '../../src/report/types';
+import { fit } from '../../src/train/fit';
 import { Trainer, type Evaluation, type StepProgress } from '../../src/train/trainer';
 import type { DemoSettings, RunPhase } from './controls';
 
@@ -105,74 +105,52 @@ export class TrainingRun {
   /** Runs every epoch (or until stopped); the trainer's GPU memory is freed when it returns. */
   async run(): Promise<RunOutcome> {
     const { trainer, settings, events } = this;
-    const history: EpochRecord[] = [];
-    let best = Infinity;
-    let sinceBest = 0;
     try {
       events.phase('running');
-      for (let epoch = 1; epoch <= settings.epochs; epoch++) {
-        if (this.pauseRequested && !this.stopRequested) {
-          events.phase('paused');
-          await new Promise<void>((resolve) => (this.wake = resolve));
-          this.wake = null;
-          if (!this.stopRequested) events.phase('running');
-        }
-        if (this.stopRequested) return { history, stopped: 'stop' };
-
-        events.epochStart(epoch, trainer.stepsPerEpoch);
-        const started = performance.now();
-        const train = await trainer.trainEpoch(epoch, (p) => events.progress(epoch, p));
-        const seconds = (performance.now() - started) / 1000;
-        if (!Number.isFinite(train.meanLoss)) {
-          throw new GpuError(`The training loss became ${train.meanLoss} in epoch ${epoch}: the model diverged.`, 'Lower the learning rate, e.g. by a factor of 10.');
-        }
-        // With the test set as validation (the report's way) one evaluation serves both.
-        events.evaluating('the test set');
-        const test = await trainer.evaluate('test', { probabilities: true });
-        let validation = test;
-        if (settings.validationSplit > 0) {
-          events.evaluating('the validation images');
-          validation = await trainer.evaluate('validation');
-        }
-        const record: EpochRecord = {
-          epoch,
-          loss: train.meanLoss,
-          accuracy: train.accuracy,
-          valLoss: validation.meanLoss,
-          valAccuracy: validation.accuracy,
-          seconds,
-          imagesPerSecond: train.rows / seconds,
-        };
-        history.push(record);
-        const params = await trainer.readParams();
-        events.epochEnd({
-          record,
-          test,
-          trained: {
-            seed: this.seed,
-            model: trainer.model,
-            params,
-            affine: trainer.affine,
-            origin: `epoch ${epoch}`,
-            metadata: {
-              seed: String(settings.seed),
-              epochs: String(epoch),
-              batchSize: String(settings.batchSize),
-              lr: String(settings.lr),
-              optimizer: settings.optimizer,
-              trainImages: String(trainer.trainSplit.count),
-              trainedIn: 'wgml demo (browser)',
+      const { history, stopped } = await fit(trainer, {
+        epochs: settings.epochs,
+        patience: settings.patience,
+        testEachEpoch: true,
+        beforeEpoch: async () => {
+          if (this.pauseRequested && !this.stopRequested) {
+            events.phase('paused');
+            await new Promise<void>((resolve) => (this.wake = resolve));
+            this.wake = null;
+            if (!this.stopRequested) events.phase('running');
+          }
+          return !this.stopRequested;
+        },
+        onEpochStart: (epoch, steps) => events.epochStart(epoch, steps),
+        onProgress: (epoch, p) => {
+          events.progress(epoch, p);
+          // The epoch's last steps are queued: fit() evaluates next.
+          if (p.step === p.steps) events.evaluating(trainer.validatesOnTest ? 'the test set' : 'the test and validation images');
+        },
+        onEpochEnd: async (record, _, __, test) => {
+          const params = await trainer.readParams();
+          events.epochEnd({
+            record,
+            test: test!,
+            trained: {
+              seed: this.seed,
+              model: trainer.model,
+              params,
+              affine: trainer.affine,
+              origin: `epoch ${record.epoch}`,
+              metadata: {
+                seed: String(settings.seed),
+                epochs: String(record.epoch),
+                batchSize: String(settings.batchSize),
+                lr: String(settings.lr),
+                optimizer: settings.optimizer,
+                trainImages: String(trainer.trainSplit.count),
+                trainedIn: 'wgml demo (browser)',
+              },
             },
-          },
-        });
-        if (record.valLoss < best) {
-          best = record.valLoss;
-          sinceBest = 0;
-        } else if (settings.patience !== null && ++sinceBest >= settings.patience) {
-          return { history, stopped: 'early-stopping' };
-        }
-      }
-      return { history, ...(this.stopRequested && history.length < settings.epochs ? { stopped: 'stop' as const } : {}) };
+          });
+        },
+      });
+      return { history, ...(stopped ? { stopped } : {}) };
     } finally {
       trainer.release();
     }

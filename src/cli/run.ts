@@ -77,7 +77,7 @@ export async function trainAndReport(gpu: Gpu, data: FashionMnist, seed: SeedMod
         await writeFileAtomic(join(out, CHECKPOINT_FILE), checkpoint, { beforeRename: crashHook(r.epoch) });
       },
     });
-    if (result.stoppedEarly) log(`early stopping: validation loss has not improved for ${settings.patience} epochs`);
+    if (result.stopped === 'early-stopping') log(`early stopping: validation loss has not improved for ${settings.patience} epochs`);
 
     const test = await trainer.evaluate('test', { probabilities: true });
     log(`test: accuracy ${(100 * test.accuracy).toFixed(2)}%, loss ${test.meanLoss.toFixed(4)}`);

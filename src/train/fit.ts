@@ -19,19 +19,22 @@ export interface FitOptions {
   patience: number | null;
   /** The history of epochs already done: a resumed run continues after them. */
   history?: EpochRecord[];
+  /** Also evaluate the test set with class probabilities after each epoch (for galleries); reused as the validation when that is the test set. */
+  testEachEpoch?: boolean;
+  /** Awaited before each epoch (a paused run waits here); false ends the run (a person pressed stop). */
+  beforeEpoch?(epoch: number): boolean | Promise<boolean>;
   onEpochStart?(epoch: number, steps: number): void;
   onProgress?(epoch: number, p: StepProgress): void;
-  /** After each epoch, with the whole history so far (e.g. to write a checkpoint). */
-  onEpochEnd?(record: EpochRecord, validation: Evaluation, history: readonly EpochRecord[]): void | Promise<void>;
-  /** Asked between epochs; true ends the run early (a person pressed stop). */
-  shouldStop?(): boolean;
+  /** After each epoch, with the whole history so far (e.g. to write a checkpoint), and the test evaluation if asked for. */
+  onEpochEnd?(record: EpochRecord, validation: Evaluation, history: readonly EpochRecord[], test?: Evaluation): void | Promise<void>;
 }
 
 export interface FitResult {
   history: EpochRecord[];
   /** The last validation evaluation. */
   validation: Evaluation;
-  stoppedEarly: boolean;
+  /** Why the run ended before its last epoch, if it did. */
+  stopped?: 'stop' | 'early-stopping';
 }
 
 /** Trains for `epochs` epochs (or until early stopping), validating after each, as Keras' fit(). */
@@ -42,8 +45,12 @@ export async function fit(trainer: Trainer, options: FitOptions): Promise<FitRes
   let sinceBest = 0;
   for (const r of history) [best, sinceBest] = r.valLoss < best ? [r.valLoss, 0] : [best, sinceBest + 1];
   let validation: Evaluation | undefined;
-  let stoppedEarly = false;
+  let stopped: FitResult['stopped'];
   for (let epoch = history.length + 1; epoch <= options.epochs; epoch++) {
+    if (options.beforeEpoch && !(await options.beforeEpoch(epoch))) {
+      stopped = 'stop';
+      break;
+    }
     options.onEpochStart?.(epoch, trainer.stepsPerEpoch);
     const started = performance.now();
     const train = await trainer.trainEpoch(epoch, (p) => options.onProgress?.(epoch, p));
@@ -54,7 +61,8 @@ export async function fit(trainer: Trainer, options: FitOptions): Promise<FitRes
         'Lower the learning rate (--lr), e.g. by a factor of 10.',
       );
     }
-    validation = await trainer.evaluate('validation');
+    const test = options.testEachEpoch ? await trainer.evaluate('test', { probabilities: true }) : undefined;
+    validation = test && trainer.validatesOnTest ? test : await trainer.evaluate('validation');
     const record: EpochRecord = {
       epoch,
       loss: train.meanLoss,
@@ -65,19 +73,15 @@ export async function fit(trainer: Trainer, options: FitOptions): Promise<FitRes
       imagesPerSecond: train.rows / seconds,
     };
     history.push(record);
-    await options.onEpochEnd?.(record, validation, history);
+    await options.onEpochEnd?.(record, validation, history, test);
     if (record.valLoss < best) {
       best = record.valLoss;
       sinceBest = 0;
     } else if (options.patience !== null && ++sinceBest >= options.patience) {
-      stoppedEarly = true;
-      break;
-    }
-    if (options.shouldStop?.()) {
-      stoppedEarly = true;
+      stopped = 'early-stopping';
       break;
     }
   }
   if (!validation) validation = await trainer.evaluate('validation');
-  return { history, validation, stoppedEarly };
+  return { history, validation, ...(stopped ? { stopped } : {}) };
 }

@@ -152,6 +152,11 @@ export class Trainer {
     return new Trainer(gpu, model, options, affine, trainSplit, buffers, optimizer, trainProgram, trainMetrics, validationEval, testEval);
   }
 
+  /** True when the validation split is the test set (the report's way), so one evaluation serves both. */
+  get validatesOnTest(): boolean {
+    return this.validation === this.test;
+  }
+
   get stepsPerEpoch(): number {
     return Math.ceil(this.trainSplit.count / this.options.batchSize);
   }
