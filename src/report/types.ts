@@ -3,18 +3,10 @@
  * come from the trainer in Node, from the demo in the browser, or from a saved history.json.
  */
 
-/** One epoch's metrics. Accuracies are fractions in [0, 1]; a metric not measured is NaN. */
-export interface EpochRecord {
-  /** 1-based epoch number, as Keras prints it. */
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss: number;
-  valAccuracy: number;
-  /** Wall-clock seconds the epoch took. */
-  seconds: number;
-  imagesPerSecond: number;
-}
+import type { EpochRecord } from '../train/fit';
+
+/** One epoch's metrics (defined by the trainer's fit()); a metric not measured is NaN. */
+export type { EpochRecord };
 
 export type History = EpochRecord[];
 
