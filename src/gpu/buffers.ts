@@ -5,7 +5,8 @@ const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBuff
 
 /** A storage buffer of `bytes` (rounded up to 4), optionally filled from `data`. */
 export function storageBuffer(gpu: Gpu, label: string, bytes: number, data?: ArrayBufferView): GPUBuffer {
-  const buffer = gpu.device.createBuffer({ label, size: Math.max(4, Math.ceil(bytes / 4) * 4), usage: STORAGE() });
+  const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+  const buffer = gpu.scoped(`allocating '${label}' (${mebibytes(size)})`, () => gpu.device.createBuffer({ label, size, usage: STORAGE() }));
   if (data) writeBuffer(gpu, buffer, data);
   return buffer;
 }
@@ -49,6 +50,10 @@ export async function readF32(gpu: Gpu, target: Binding, count?: number): Promis
 
 export async function readU32(gpu: Gpu, target: Binding, count?: number): Promise<Uint32Array> {
   return new Uint32Array(await readBytes(gpu, target, count === undefined ? undefined : count * 4));
+}
+
+export function mebibytes(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 function asRange(b: Binding): { buffer: GPUBuffer; offset: number; size: number } {

@@ -25,10 +25,21 @@ export interface Gpu {
   readonly features: ReadonlySet<GpuFeature>;
   readonly limits: GPUSupportedLimits;
   /**
-   * Throws a GpuError naming `operation` if the device was lost or reported an error (validation,
-   * out of memory) since the last check. Cheap: call it at natural checkpoints, not per dispatch.
+   * Runs `work` (synchronous GPU calls: creating buffers, encoding, submitting) inside validation and
+   * out-of-memory error scopes. An error it causes is kept under `operation`'s name and thrown by
+   * the next check() or settle(); the scopes' verdicts arrive later, so the hot loop never waits.
+   */
+  scoped<T>(operation: string, work: () => T): T;
+  /**
+   * Throws a GpuError if the device was lost or an error was reported (by a scoped operation, which
+   * it names, or as an uncaptured error) since the last check; `operation` says what was going on.
+   * Cheap: call it at natural checkpoints, not per dispatch.
    */
   check(operation: string): void;
+  /** Waits for the verdicts of all scoped operations so far, then check(operation). */
+  settle(operation: string): Promise<void>;
+  /** Calls `listener` if the device is lost, with a description; never after release(). */
+  onLost(listener: (description: string) => void): void;
   /** Destroys the device, then drops the adapter and instance. Safe to call twice. */
   release(): void;
 }
@@ -89,13 +100,23 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
   return new OwnedGpu(device, adapter, instanceHandle, adapterInfo, features);
 }
 
+/** A GPU error, with the scoped operation that caused it (null: reported as uncaptured). */
+interface ScopedError {
+  operation: string | null;
+  message: string;
+  outOfMemory: boolean;
+}
+
 class OwnedGpu implements Gpu {
   // Held only so the garbage collector cannot take them before the device; see `Gpu`.
   #adapter: GPUAdapter | null;
   #instance: unknown;
   #released = false;
-  #errors: string[] = [];
+  #errors: ScopedError[] = [];
+  /** Error-scope verdicts not yet in: settle() waits for them. */
+  #verdicts = new Set<Promise<void>>();
   #lost: string | null = null;
+  #lostListeners: ((description: string) => void)[] = [];
 
   constructor(
     readonly device: GPUDevice,
@@ -106,10 +127,36 @@ class OwnedGpu implements Gpu {
   ) {
     this.#adapter = adapter;
     this.#instance = instance;
-    device.addEventListener('uncapturederror', (e) => this.#errors.push((e as GPUUncapturedErrorEvent).error.message));
-    void device.lost.then((info) => {
-      if (!this.#released) this.#lost = `${info.reason}: ${info.message}`;
+    // Errors outside any scope still count; they just cannot name their operation.
+    device.addEventListener('uncapturederror', (e) => {
+      const { message } = (e as GPUUncapturedErrorEvent).error;
+      this.#errors.push({ operation: null, message, outOfMemory: /out of memory/i.test(message) });
     });
+    void device.lost.then((info) => {
+      if (this.#released) return;
+      this.#lost = `${info.reason}: ${info.message}`;
+      for (const listener of this.#lostListeners.splice(0)) listener(this.#lost);
+    });
+  }
+
+  scoped<T>(operation: string, work: () => T): T {
+    const { device } = this;
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    try {
+      return work();
+    } finally {
+      // Popped innermost first: validation, then out-of-memory.
+      const verdict = Promise.all([device.popErrorScope(), device.popErrorScope()]).then(
+        ([validation, oom]) => {
+          if (validation) this.#errors.push({ operation, message: validation.message, outOfMemory: false });
+          if (oom) this.#errors.push({ operation, message: oom.message, outOfMemory: true });
+        },
+        () => {}, // popping fails only once the device is gone, which check() reports
+      );
+      this.#verdicts.add(verdict);
+      void verdict.then(() => this.#verdicts.delete(verdict));
+    }
   }
 
   check(operation: string): void {
@@ -117,13 +164,26 @@ class OwnedGpu implements Gpu {
       throw new GpuError(`The GPU device was lost during ${operation} (${this.#lost}).`, 'The last checkpoint is intact: resume with `train --resume <results folder>`.');
     }
     const errors = this.#errors.splice(0);
-    if (errors.length > 0) {
-      const oom = errors.some((m) => /out of memory|allocation/i.test(m));
-      throw new GpuError(
-        `The GPU reported ${errors.length === 1 ? 'an error' : `${errors.length} errors`} during ${operation}: ${errors[0]}`,
-        oom ? 'The model or batch is too large for this adapter: try a smaller --batch-size.' : 'This is a bug in wgml; please report it with this message.',
-      );
-    }
+    const first = errors[0];
+    if (!first) return;
+    const count = errors.length === 1 ? 'an error' : `${errors.length} errors`;
+    const where = first.operation === null ? `during ${operation}` : `in ${first.operation}`;
+    throw new GpuError(
+      `The GPU reported ${count} ${where}: ${first.message}`,
+      errors.some((e) => e.outOfMemory)
+        ? 'The GPU ran out of memory: use a smaller --batch-size (or model), or close other programs using the GPU.'
+        : 'This is a bug in wgml; please report it with this message.',
+    );
+  }
+
+  async settle(operation: string): Promise<void> {
+    await Promise.all(this.#verdicts);
+    this.check(operation);
+  }
+
+  onLost(listener: (description: string) => void): void {
+    if (this.#lost !== null) listener(this.#lost);
+    else if (!this.#released) this.#lostListeners.push(listener);
   }
 
   get adapter(): GPUAdapter {
@@ -138,6 +198,7 @@ class OwnedGpu implements Gpu {
   release(): void {
     if (this.#released) return;
     this.#released = true;
+    this.#lostListeners = [];
     this.device.destroy();
     this.#adapter = null;
     this.#instance = null;

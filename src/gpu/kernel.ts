@@ -1,3 +1,4 @@
+import { GpuError } from '../errors';
 import type { Gpu } from './device';
 import { shaderSource } from './shaders';
 
@@ -33,9 +34,16 @@ const moduleCaches = new WeakMap<GPUDevice, Map<string, GPUShaderModule>>();
 
 /** Compiles (or reuses) the pipeline for `spec` and binds its resources. */
 export async function kernel(gpu: Gpu, spec: KernelSpec): Promise<KernelCall> {
-  const pipeline = await pipelineFor(gpu.device, spec.shader, spec.entry, spec.constants ?? {});
+  let pipeline: GPUComputePipeline;
+  try {
+    pipeline = await gpu.scoped(`compiling kernel '${spec.label}'`, () => pipelineFor(gpu.device, spec.shader, spec.entry, spec.constants ?? {}));
+  } catch (e) {
+    throw new GpuError(`Compiling kernel '${spec.label}' (${spec.shader}.wgsl, ${spec.entry}) failed: ${(e as Error).message}`, 'This is a bug in wgml; please report it with this message.');
+  }
   const entries = spec.bindings.map((b, binding) => ({ binding, resource: 'usage' in b ? { buffer: b } : b }));
-  const bindGroup = gpu.device.createBindGroup({ label: spec.label, layout: pipeline.getBindGroupLayout(0), entries });
+  const bindGroup = gpu.scoped(`binding kernel '${spec.label}'`, () =>
+    gpu.device.createBindGroup({ label: spec.label, layout: pipeline.getBindGroupLayout(0), entries }),
+  );
   const [x, y = 1, z = 1] = spec.workgroups;
   const max = gpu.limits.maxComputeWorkgroupsPerDimension;
   if (x > max || y > max || z > max) {

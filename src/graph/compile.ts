@@ -1,6 +1,7 @@
 import type { Gpu } from '../gpu/device';
 import { GpuError } from '../errors';
 import { encodeCalls, type KernelCall } from '../gpu/kernel';
+import { mebibytes } from '../gpu/buffers';
 import { activationBackward } from '../kernels/activation';
 import { gatherBatch } from '../kernels/gather';
 import type { GpuSplit } from '../data/gpu-dataset';
@@ -146,12 +147,14 @@ export async function compile(gpu: Gpu, model: Sequential, buffers: ModelBuffers
 
   const plan = planMemory(program.lifetimes());
   checkLimits(gpu, model, plan, batch);
-  const slots = plan.slotBytes.map((size, i) =>
-    gpu.device.createBuffer({
-      label: `${model.name} ${mode} slot ${i}`,
-      size,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-    }),
+  const slots = gpu.scoped(`allocating ${model.name}'s ${mode} buffers at batch ${batch} (${mebibytes(plan.plannedBytes)})`, () =>
+    plan.slotBytes.map((size, i) =>
+      gpu.device.createBuffer({
+        label: `${model.name} ${mode} slot ${i}`,
+        size,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      }),
+    ),
   );
   const bind = (t: TensorRef): GPUBufferBinding => {
     const slot = plan.slotOf.get(t.id);
@@ -178,7 +181,7 @@ function checkLimits(gpu: Gpu, model: Sequential, plan: MemoryPlan, batch: numbe
   const largest = Math.max(model.params.totalElements * 4, ...plan.slotBytes);
   if (largest > limit) {
     throw new GpuError(
-      `${model.name} at batch ${batch} needs a ${(largest / 2 ** 20).toFixed(1)} MiB buffer; this adapter's maxStorageBufferBindingSize is ${(limit / 2 ** 20).toFixed(1)} MiB.`,
+      `${model.name} at batch ${batch} needs a ${mebibytes(largest)} buffer; this adapter's maxStorageBufferBindingSize is ${mebibytes(limit)}.`,
       'Use a smaller --batch-size, or a smaller model.',
     );
   }

@@ -148,7 +148,7 @@ export class Trainer {
     });
     const validationEval = await evaluator(gpu, model, buffers, uploadSplit(gpu, 'validation', validation, pixels, affine), options.evalBatch);
     const testEval = test === validation ? validationEval : await evaluator(gpu, model, buffers, uploadSplit(gpu, 'test', test, pixels, affine), options.evalBatch);
-    gpu.check(`building ${model.name}'s programs`);
+    await gpu.settle(`building ${model.name}'s programs`);
     return new Trainer(gpu, model, options, affine, trainSplit, buffers, optimizer, trainProgram, trainMetrics, validationEval, testEval);
   }
 
@@ -181,13 +181,15 @@ export class Trainer {
       writeStepUniform(gpu, this.buffers.step, { step: this.globalStep++, batchStart, rows: Math.min(batch, n - batchStart), seed: options.seed });
       this.optimizer.prepare(++this.updates);
       const flush = (s + 1) % STEPS_PER_FLUSH === 0 || s === steps - 1;
-      const encoder = gpu.device.createCommandEncoder();
-      const pass = encoder.beginComputePass();
-      this.trainProgram.encode(pass);
-      pass.end();
       const peek = flush ? this.peeks.find((p) => !p.busy) : undefined;
-      if (peek) encoder.copyBufferToBuffer(this.trainMetrics.buffer, 0, peek.buffer, 0, peek.buffer.size);
-      gpu.device.queue.submit([encoder.finish()]);
+      gpu.scoped(`training step ${this.globalStep} (epoch ${epoch})`, () => {
+        const encoder = gpu.device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        this.trainProgram.encode(pass);
+        pass.end();
+        if (peek) encoder.copyBufferToBuffer(this.trainMetrics.buffer, 0, peek.buffer, 0, peek.buffer.size);
+        gpu.device.queue.submit([encoder.finish()]);
+      });
       if (peek) this.readPeek(peek);
       if (flush) {
         // Wait for the previous group while this one runs: the queue stays fed, and bounded.
@@ -205,7 +207,7 @@ export class Trainer {
     }
     if (pending) await pending;
     const metrics = await readMetrics(gpu, this.trainMetrics);
-    gpu.check(`epoch ${epoch}`);
+    await gpu.settle(`epoch ${epoch}`);
     return metrics;
   }
 
@@ -247,15 +249,17 @@ export class Trainer {
     for (let s = 0; s * batch < n; s++) {
       const rows = Math.min(batch, n - s * batch);
       writeStepUniform(gpu, this.buffers.step, { step: 0, batchStart: s * batch, rows, seed: 0 });
-      const encoder = gpu.device.createCommandEncoder();
-      const pass = encoder.beginComputePass();
-      program.encode(pass);
-      pass.end();
-      if (all && program.output) encoder.copyBufferToBuffer(program.output.buffer, program.output.offset ?? 0, all, s * batch * classes * 4, rows * classes * 4);
-      gpu.device.queue.submit([encoder.finish()]);
+      gpu.scoped(`evaluating the ${which} set, images ${s * batch}-${s * batch + rows - 1}`, () => {
+        const encoder = gpu.device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        program.encode(pass);
+        pass.end();
+        if (all && program.output) encoder.copyBufferToBuffer(program.output.buffer, program.output.offset ?? 0, all, s * batch * classes * 4, rows * classes * 4);
+        gpu.device.queue.submit([encoder.finish()]);
+      });
     }
     const result = await readMetrics(gpu, metrics);
-    gpu.check(`evaluation on the ${which} set`);
+    await gpu.settle(`evaluation on the ${which} set`);
     const probabilities = all ? await readF32(gpu, all, n * classes) : undefined;
     all?.destroy();
     return { ...result, confusion: result.confusion!, ...(probabilities ? { probabilities } : {}) };

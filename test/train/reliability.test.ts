@@ -82,6 +82,38 @@ describe('the adapter', () => {
     own.release();
   });
 
+  it('a GPU error inside a training step is caught by that step\'s error scope and names the step', async () => {
+    const seed = seedModel('one-hidden');
+    const trainer = await Trainer.create(gpu(), seed.build(), data, { ...seed.defaults, seed: 1, preprocessing: seed.preprocessing, trainLimit: 4096, testLimit: 500 });
+    let broken = 0;
+    const epoch = trainer.trainEpoch(1, (p) => {
+      if (broken === 0 && p.step >= 16) {
+        broken = p.step;
+        trainer.trainProgram.release(); // its buffers are destroyed: the next submit is invalid
+      }
+    });
+    const error = await epoch.then(() => null, (e: Error) => e);
+    // Caught by the scope (so useGpu()'s uncaptured-error check stays quiet), naming the first bad step.
+    expect(error?.message).toMatch(new RegExp(`GPU reported (an error|\\d+ errors) in training step ${broken + 1} \\(epoch 1\\): .*destroyed`, 'i'));
+    trainer.release();
+  });
+
+  it('scoped operations name themselves in GPU errors, and out-of-memory errors say what to do', async () => {
+    const g = gpu();
+    g.scoped('making a mappable storage buffer', () => g.device.createBuffer({ size: 64, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE }));
+    await expect(g.settle('the test')).rejects.toThrow(/an error in making a mappable storage buffer: /);
+    await g.settle('nothing'); // reported once, then cleared
+
+    // No adapter here runs out of memory on demand, so the out-of-memory scope's verdict is faked.
+    const pop = g.device.popErrorScope;
+    let pops = 0;
+    const fake = { message: 'Out of memory allocating 4 GiB' } as GPUError;
+    g.device.popErrorScope = () => pop.call(g.device).then((real) => (++pops === 2 ? fake : real));
+    g.scoped('allocating the cnn training buffers', () => {});
+    g.device.popErrorScope = pop;
+    await expect(g.settle('the test')).rejects.toThrow(/in allocating the cnn training buffers: Out of memory.*\n.*smaller --batch-size/);
+  });
+
   it('a model whose buffers exceed the adapter limit is refused before anything is allocated, naming the limit', async () => {
     const seed = seedModel('cnn');
     const huge = Math.ceil(gpu().limits.maxStorageBufferBindingSize / (28 * 28 * 64 * 4)) + 1;
