@@ -20,14 +20,15 @@ export function dropoutThreshold(rate: number): number {
 const WG = 256;
 const PER_INVOCATION = 4; // elements per pcg4d hash (fixed in the shader)
 
-function dropoutCall(gpu: Gpu, spec: DropoutSpec, entry: 'apply' | 'apply_in_place', bindings: Binding[], label: string, gateAct: Activation = 'linear'): Promise<KernelCall> {
+function dropoutCall(gpu: Gpu, spec: DropoutSpec, mode: 'apply' | 'apply_in_place', bindings: Binding[], label: string, gateAct: Activation = 'linear'): Promise<KernelCall> {
   const { rate, count, stream } = spec;
   if (!(rate >= 0 && rate < 1)) throw new UsageError(`Dropout rate must be in [0, 1); got ${rate}.`);
   if (!Number.isInteger(stream) || stream < 0 || stream > 0xffffffff) throw new UsageError(`Dropout stream must be a u32; got ${stream}.`);
   return kernel(gpu, {
     label: `${label} p=${rate} n=${count}`,
     shader: 'dropout',
-    entry,
+    // vec4 bindings must cover every element, so the vec4 entry points need COUNT % 4 == 0.
+    entry: count % PER_INVOCATION === 0 ? `${mode}_vec4` : mode,
     constants: { COUNT: count, STREAM: stream, THRESHOLD: dropoutThreshold(rate), SCALE: 1 / (1 - rate), GATE_ACT: ACTIVATION_CODE[gateAct], WG },
     bindings,
     workgroups: linearGrid(Math.ceil(count / PER_INVOCATION), WG),

@@ -38,15 +38,16 @@ function differences(a: Uint8Array, b: Uint8Array): number {
   return n;
 }
 
-const MILLION = 1_000_003; // not a multiple of 4: the last hash covers 3 elements
+// Not a multiple of 4 (the array<f32> path; the last hash covers 3 elements), and one that is (vec4).
+const MILLIONS = [1_000_003, 1_000_004];
 
 describe('dropout', () => {
-  for (const rate of [0.2, 0.5]) {
-    it(`mask matches the CPU oracle bit for bit and keeps 1-p of ~1e6 elements (p=${rate})`, async () => {
+  for (const [rate, count] of [[0.2, MILLIONS[0]!], [0.5, MILLIONS[1]!]] as const) {
+    it(`mask matches the CPU oracle bit for bit and keeps 1-p of ~1e6 elements (p=${rate}, ${count} elements)`, async () => {
       const { seed: s, next } = testRng();
       const seed = Math.floor(next() * 2 ** 32);
       const step = Math.floor(next() * 1e6);
-      const spec = { rate, count: MILLION, stream: 3 };
+      const spec = { rate, count, stream: 3 };
       const got = await gpuMask(spec, seed, step);
       const want = dropoutMaskRef(spec.count, rate, seed, step, spec.stream);
       expect(firstDifference(got, want), `first element that differs, test seed ${s}`).toBe(-1);
@@ -71,37 +72,63 @@ describe('dropout', () => {
     }
   });
 
-  it('forward, backward and in place apply the same mask and scale', async () => {
-    const g = gpu();
-    const { seed: s, next } = testRng();
-    const spec = { rate: 0.2, count: 10_007, stream: 5 };
-    const seed = Math.floor(next() * 2 ** 32);
-    const step = 12_345;
-    const uniform = stepUniform(g);
-    writeStepUniform(g, uniform, { batchStart: 0, seed, step, rows: 0 });
-    const x = randomF32(next, spec.count);
-    const dy = randomF32(next, spec.count);
-    const y = poisoned(g, spec.count);
-    const dx = poisoned(g, spec.count);
-    const inPlaceX = bufferFrom(g, 'x in place', x);
-    const inPlaceDy = bufferFrom(g, 'dy in place', dy);
-    const calls = await Promise.all([
-      dropoutForward(g, spec, { step: uniform, x: bufferFrom(g, 'x', x), y }),
-      dropoutBackward(g, spec, { step: uniform, dy: bufferFrom(g, 'dy', dy), dx }),
-      dropoutInPlace(g, spec, { step: uniform, data: inPlaceX }),
-      dropoutInPlace(g, spec, { step: uniform, data: inPlaceDy }),
-    ]);
-    expect(calls[1]!.pipeline, 'backward reuses the forward pipeline').toBe(calls[0]!.pipeline);
-    await checked(g, async () => submitCalls(g, calls));
+  // 10,007 elements run the array<f32> entry points (with a 3-element tail), 10,008 the vec4 ones.
+  for (const count of [10_007, 10_008]) {
+    const entry = count % 4 === 0 ? 'apply_vec4' : 'apply';
+    it(`forward, backward and in place apply the same mask and scale (${count} elements: ${entry})`, async () => {
+      const g = gpu();
+      const { seed: s, next } = testRng();
+      const spec = { rate: 0.2, count, stream: 5 };
+      const seed = Math.floor(next() * 2 ** 32);
+      const step = 12_345;
+      const uniform = stepUniform(g);
+      writeStepUniform(g, uniform, { batchStart: 0, seed, step, rows: 0 });
+      const x = randomF32(next, spec.count);
+      const dy = randomF32(next, spec.count);
+      const y = poisoned(g, spec.count);
+      const dx = poisoned(g, spec.count);
+      const inPlaceX = bufferFrom(g, 'x in place', x);
+      const inPlaceDy = bufferFrom(g, 'dy in place', dy);
+      const calls = await Promise.all([
+        dropoutForward(g, spec, { step: uniform, x: bufferFrom(g, 'x', x), y }),
+        dropoutBackward(g, spec, { step: uniform, dy: bufferFrom(g, 'dy', dy), dx }),
+        dropoutInPlace(g, spec, { step: uniform, data: inPlaceX }),
+        dropoutInPlace(g, spec, { step: uniform, data: inPlaceDy }),
+      ]);
+      expect(calls[0]!.pipeline.label).toMatch(new RegExp(`^dropout:${entry}:`));
+      expect(calls[2]!.pipeline.label).toMatch(new RegExp(`^dropout:${entry.replace('apply', 'apply_in_place')}:`));
+      expect(calls[1]!.pipeline, 'backward reuses the forward pipeline').toBe(calls[0]!.pipeline);
+      await checked(g, async () => submitCalls(g, calls));
 
-    const mask = dropoutMaskRef(spec.count, spec.rate, seed, step, spec.stream);
-    const wantY = dropoutRef(x, mask, spec.rate);
-    const wantDx = dropoutRef(dy, mask, spec.rate);
-    expectClose(await readF32(g, y), wantY, `forward, seed ${s}`);
-    expectClose(await readF32(g, dx), wantDx, `backward, seed ${s}`);
-    expectClose(await readF32(g, inPlaceX), wantY, `forward in place, seed ${s}`);
-    expectClose(await readF32(g, inPlaceDy), wantDx, `backward in place, seed ${s}`);
-  });
+      const mask = dropoutMaskRef(spec.count, spec.rate, seed, step, spec.stream);
+      const wantY = dropoutRef(x, mask, spec.rate);
+      const wantDx = dropoutRef(dy, mask, spec.rate);
+      expectClose(await readF32(g, y), wantY, `forward, seed ${s}`);
+      expectClose(await readF32(g, dx), wantDx, `backward, seed ${s}`);
+      expectClose(await readF32(g, inPlaceX), wantY, `forward in place, seed ${s}`);
+      expectClose(await readF32(g, inPlaceDy), wantDx, `backward in place, seed ${s}`);
+    });
+
+    for (const act of ['relu', 'sigmoid'] as const) {
+      it(`backward with a fused ${act} gate multiplies by ${act}'(y) (${count} elements: ${entry})`, async () => {
+        const g = gpu();
+        const { seed: s, next } = testRng();
+        const spec = { rate: 0.3, count, stream: 2 };
+        const uniform = stepUniform(g);
+        writeStepUniform(g, uniform, { batchStart: 0, seed: 77, step: 5, rows: 0 });
+        const dy = randomF32(next, count);
+        // The activation's outputs: ReLU's are >= 0 with many exact zeros, sigmoid's in (0, 1).
+        const y = Float32Array.from(randomF32(next, count), (v) => (act === 'relu' ? Math.max(v, 0) : 1 / (1 + Math.exp(-v))));
+        const dx = poisoned(g, count);
+        const call = await dropoutBackward(g, spec, { step: uniform, dy: bufferFrom(g, 'dy', dy), dx }, { y: bufferFrom(g, 'y', y), act });
+        expect(call.pipeline.label).toMatch(new RegExp(`^dropout:${entry}:`));
+        await checked(g, async () => submitCalls(g, [call]));
+        const dropped = dropoutRef(dy, dropoutMaskRef(count, spec.rate, 77, 5, spec.stream), spec.rate);
+        const want = Float64Array.from(dropped, (v, i) => v * (act === 'relu' ? Number(y[i]! > 0) : y[i]! * (1 - y[i]!)));
+        expectClose(await readF32(g, dx), want, `seed ${s}`);
+      });
+    }
+  }
 
   it('rate 0 is the identity; rates outside [0, 1) are refused', async () => {
     const g = gpu();
