@@ -21,7 +21,9 @@
 // 1.0 - f32(0.999) in f32 is 1.3e-5 (relative) away from 0.001.
 
 // One dispatch over the whole parameter count: parameters, gradients, m and v are four buffers with
-// the same layout, updated in place.
+// the same layout, updated in place. `main_vec4` (COUNT % 4 == 0, as the scheduler's 64-element
+// aligned parameter buffer always is) moves four parameters per load and store, which is what
+// costs on a SIMD-on-CPU adapter; `main` serves any COUNT. Both run the same `update`.
 
 override COUNT: u32;
 override BETA1: f32 = 0.9;
@@ -41,17 +43,43 @@ struct AdamStep {
 @group(0) @binding(2) var<storage, read_write> m: array<f32>;
 @group(0) @binding(3) var<storage, read_write> v: array<f32>;
 @group(0) @binding(4) var<uniform> step: AdamStep;
+@group(0) @binding(0) var<storage, read_write> params4: array<vec4f>;
+@group(0) @binding(1) var<storage, read> grads4: array<vec4f>;
+@group(0) @binding(2) var<storage, read_write> m4: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> v4: array<vec4f>;
+
+struct Moments {
+  m: vec4f,
+  v: vec4f,
+  dp: vec4f, // what to subtract from the parameters
+}
+
+fn update(g: vec4f, m_old: vec4f, v_old: vec4f) -> Moments {
+  let mi = m_old + (g - m_old) * ONE_MINUS_BETA1;
+  let vi = v_old + (g * g - v_old) * ONE_MINUS_BETA2;
+  return Moments(mi, vi, step.alpha * mi / (sqrt(vi) + EPSILON));
+}
+
+fn index(gid: vec3u, nwg: vec3u) -> u32 {
+  return gid.x + gid.y * nwg.x * WG;
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = index(gid, nwg);
   if (i >= COUNT) { return; }
-  let g = grads[i];
-  var mi = m[i];
-  var vi = v[i];
-  mi += (g - mi) * ONE_MINUS_BETA1;
-  vi += (g * g - vi) * ONE_MINUS_BETA2;
-  m[i] = mi;
-  v[i] = vi;
-  params[i] -= step.alpha * mi / (sqrt(vi) + EPSILON);
+  let u = update(vec4f(grads[i]), vec4f(m[i]), vec4f(v[i]));
+  m[i] = u.m.x;
+  v[i] = u.v.x;
+  params[i] -= u.dp.x;
+}
+
+@compute @workgroup_size(WG)
+fn main_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = index(gid, nwg);
+  if (i * 4u >= COUNT) { return; }
+  let u = update(grads4[i], m4[i], v4[i]);
+  m4[i] = u.m;
+  v4[i] = u.v;
+  params4[i] -= u.dp;
 }

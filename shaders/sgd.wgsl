@@ -5,6 +5,9 @@
 // count and the kernel needs no knowledge of tensors. The learning rate is a per-step uniform (the
 // training loop rewrites it with queue.writeBuffer), so a schedule never recompiles anything.
 
+// `main_vec4` (COUNT % 4 == 0, as the scheduler's 64-element aligned parameter buffer always is)
+// updates four parameters per load and store; `main` serves any COUNT.
+
 override COUNT: u32;
 override WG: u32 = 256u;
 
@@ -15,10 +18,19 @@ struct SgdStep {
 @group(0) @binding(0) var<storage, read_write> params: array<f32>;
 @group(0) @binding(1) var<storage, read> grads: array<f32>;
 @group(0) @binding(2) var<uniform> step: SgdStep;
+@group(0) @binding(0) var<storage, read_write> params4: array<vec4f>;
+@group(0) @binding(1) var<storage, read> grads4: array<vec4f>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= COUNT) { return; }
   params[i] -= step.lr * grads[i];
+}
+
+@compute @workgroup_size(WG)
+fn main_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i * 4u >= COUNT) { return; }
+  params4[i] -= step.lr * grads4[i];
 }

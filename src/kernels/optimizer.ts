@@ -52,10 +52,10 @@ export async function sgdStep(gpu: Gpu, shape: { count: number }, io: SgdBinding
   return kernel(gpu, {
     label: `sgd step [${count}]`,
     shader: 'sgd',
-    entry: 'main',
+    entry: count % 4 === 0 ? 'main_vec4' : 'main',
     constants: { COUNT: count, WG },
     bindings: [io.params, io.grads, io.hyper],
-    workgroups: linearGrid(count, WG),
+    workgroups: linearGrid(count % 4 === 0 ? count / 4 : count, WG),
     flops: 2 * count,
     bytes: 12 * count,
   });
@@ -77,7 +77,8 @@ export async function adamStep(gpu: Gpu, config: { count: number } & AdamHyperpa
   return kernel(gpu, {
     label: `adam step [${count}]`,
     shader: 'adam',
-    entry: 'main',
+    // vec4 bindings must cover every element, so four at a time only when they divide the count.
+    entry: count % 4 === 0 ? 'main_vec4' : 'main',
     constants: {
       COUNT: count,
       BETA1: beta1,
@@ -89,7 +90,7 @@ export async function adamStep(gpu: Gpu, config: { count: number } & AdamHyperpa
       WG,
     },
     bindings: [io.params, io.grads, io.m, io.v, io.hyper],
-    workgroups: linearGrid(count, WG),
+    workgroups: linearGrid(count % 4 === 0 ? count / 4 : count, WG),
     flops: 13 * count,
     bytes: 28 * count,
   });

@@ -12,6 +12,7 @@ const gpu = useGpu();
 // Awkward counts: one lane, a partial workgroup, one short of 4 workgroups, a CNN-sized buffer, and
 // one past 65,535 workgroups of 256, where linearGrid folds the grid into y.
 const COUNTS = [1, 7, 1023, 100_003];
+// Counts that divide by 4 run the optimisers' vec4 entry points, the others the scalar ones.
 const FOLDED = 65_535 * 256 + 299;
 const STEPS = 10;
 
@@ -62,9 +63,10 @@ function gradientsFor(next: () => number, count: number, steps: number): Float32
 const lrAt = (base: number, t: number) => base / (1 + 0.1 * t);
 
 describe('sgd', () => {
-  for (const count of [...COUNTS, FOLDED]) {
+  for (const count of [...COUNTS, 1028, 100_004, FOLDED]) {
     const steps = count === FOLDED ? 2 : STEPS;
-    it(`${count} parameters, ${steps} steps`, async () => {
+    const entry = count % 4 === 0 ? 'main_vec4' : 'main';
+    it(`${count} parameters, ${steps} steps (${entry})`, async () => {
       const g = gpu();
       const { seed, next } = testRng();
       const p0 = randomF32(next, count);
@@ -73,6 +75,7 @@ describe('sgd', () => {
       const gradBuf = storageBuffer(g, 'grads', count * 4);
       const hyper = optimizerUniform(g);
       const call = await sgdStep(g, { count }, { params, grads: gradBuf, hyper });
+      expect(call.pipeline.label.startsWith(`sgd:${entry}:`), call.pipeline.label).toBe(true);
 
       const want = Float64Array.from(p0);
       let stepScale = 0;
@@ -95,9 +98,10 @@ describe('sgd', () => {
 });
 
 describe('adam', () => {
-  for (const count of [...COUNTS, FOLDED]) {
+  for (const count of [...COUNTS, 1028, 100_004, FOLDED]) {
     const steps = count === FOLDED ? 2 : STEPS;
-    it(`${count} parameters, ${steps} steps`, async () => {
+    const entry = count % 4 === 0 ? 'main_vec4' : 'main';
+    it(`${count} parameters, ${steps} steps (${entry})`, async () => {
       const g = gpu();
       const { seed, next } = testRng();
       const p0 = randomF32(next, count);
@@ -108,6 +112,7 @@ describe('adam', () => {
       const v = storageBuffer(g, 'v', count * 4);
       const hyper = optimizerUniform(g);
       const call = await adamStep(g, { count }, { params, grads: gradBuf, m, v, hyper });
+      expect(call.pipeline.label.startsWith(`adam:${entry}:`), call.pipeline.label).toBe(true);
 
       const ref = adamStateRef(p0);
       let stepScale = 0;
