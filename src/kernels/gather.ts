@@ -19,13 +19,14 @@ const WG = 256;
 /** x[r] = pre-process(images[order[batchStart + r]]), y[r] = its label; see shaders/gather.wgsl. */
 export function gatherBatch(gpu: Gpu, shape: { batch: number; pixels: number }, b: GatherBindings): Promise<KernelCall> {
   const { batch, pixels } = shape;
+  const quads = pixels % 4 === 0;
   return kernel(gpu, {
     label: 'gather batch',
     shader: 'gather',
-    entry: 'main',
+    entry: quads ? 'main_vec4' : 'main',
     constants: { PIXELS: pixels, BATCH: batch, WG },
     bindings: [b.images, b.labels, b.order, b.affine, b.x, b.y, { buffer: b.step }],
-    workgroups: linearGrid(batch * pixels, WG),
+    workgroups: linearGrid((batch * pixels) / (quads ? 4 : 1), WG),
     flops: 2 * batch * pixels,
     bytes: batch * pixels * 5,
   });
