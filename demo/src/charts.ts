@@ -37,6 +37,14 @@ class Table {
     this.columns[s]![this.x.length - 1] = Number.isFinite(y) ? y : null;
   }
 
+  /** Drops the rows after `x`. */
+  truncate(x: number): void {
+    const keep = this.x.findIndex((v) => v > x);
+    if (keep < 0) return;
+    this.x.length = keep;
+    for (const c of this.columns) c.length = keep;
+  }
+
   /** Back to one empty row at epoch 0: uPlot keeps the x range it is given only with two x values or more. */
   clear(): void {
     this.x.length = 0;
@@ -101,6 +109,17 @@ export class Curves {
     this.loss.clear();
     this.accuracy.clear();
     this.epochs = 0;
+    this.redraw();
+  }
+
+  /**
+   * Back to the end of epoch `epoch` (a run resumed from there): the running loss of the epoch
+   * that was cut short goes, as the curves' x must never decrease.
+   */
+  rewind(epoch: number): void {
+    this.loss.truncate(epoch);
+    this.accuracy.truncate(epoch);
+    this.epochs = Math.min(this.epochs, epoch);
     this.redraw();
   }
 

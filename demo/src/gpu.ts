@@ -1,5 +1,6 @@
 /**
- * Getting a WebGPU device, naming it, and explaining clearly when there is none.
+ * Getting a WebGPU device, naming it, noticing when it is lost, and explaining clearly when there
+ * is none.
  */
 import { acquireGpu, describeGpu, type Gpu } from '../../src/gpu/device';
 import { GpuError } from '../../src/errors';
@@ -27,22 +28,41 @@ export async function openGpu(): Promise<Gpu> {
   return acquireGpu();
 }
 
-/** Shows the adapter in use, or the error panel; returns the device if there is one. */
-export async function initGpu(onLost: (message: string) => void): Promise<Gpu | null> {
+/** What the page hears about a device after it is opened. */
+export interface GpuWatch {
+  /** The device was lost (not released): `description` is its reason and message. */
+  lost(description: string): void;
+  /** An error no operation caught (src/gpu reports scoped ones itself). */
+  error(message: string): void;
+}
+
+/**
+ * Opens a device, names it on the adapter line, and reports its loss and uncaught errors to
+ * `watch`. Used at start and again after a loss, so the adapter line always names the live device.
+ */
+export async function connectGpu(watch: GpuWatch): Promise<Gpu> {
+  const gpu = await openGpu();
   const adapter = byId('adapter');
+  const name = describeGpu(gpu);
+  adapter.textContent = `WebGPU adapter: ${name}`;
+  adapter.dataset.state = 'ready';
+  // onLost, not device.lost: it stays silent after gpu.release(), so only a real loss is reported.
+  gpu.onLost((description) => {
+    adapter.textContent = `WebGPU adapter: ${name}; the device was lost`;
+    adapter.dataset.state = 'lost';
+    watch.lost(description);
+  });
+  gpu.device.addEventListener('uncapturederror', (e) => watch.error((e as GPUUncapturedErrorEvent).error.message));
+  return gpu;
+}
+
+/** connectGpu, or the panel explaining why there is no WebGPU here (and null). */
+export async function initGpu(watch: GpuWatch): Promise<Gpu | null> {
   try {
-    const gpu = await openGpu();
-    adapter.textContent = `WebGPU adapter: ${describeGpu(gpu)}`;
-    adapter.dataset.state = 'ready';
-    void gpu.device.lost.then((info) => {
-      if (info.reason !== 'destroyed') onLost(`The GPU device was lost (${info.reason}): ${info.message}. Reload the page to start again.`);
-    });
-    gpu.device.addEventListener('uncapturederror', (e) => {
-      onLost(`GPU error: ${(e as GPUUncapturedErrorEvent).error.message}`);
-    });
-    return gpu;
+    return await connectGpu(watch);
   } catch (e) {
     const { message, hint } = describeError(e);
+    const adapter = byId('adapter');
     adapter.textContent = 'No WebGPU adapter';
     adapter.dataset.state = 'error';
     byId('gpu-error-message').textContent = message;
@@ -50,6 +70,38 @@ export async function initGpu(onLost: (message: string) => void): Promise<Gpu | 
     byId('gpu-error').hidden = false;
     console.warn(e);
     return null;
+  }
+}
+
+/**
+ * `work`, unless `gpu` is lost first: then a DeviceLostError at once, even if `work` would wait
+ * forever (a paused run) or fail later. When the GPU process dies, its pending reads may fail just
+ * before the loss is reported (the order is not specified), so a failure of `work` waits briefly
+ * for a loss before it counts as a failure of its own.
+ */
+export function unlessLost<T>(gpu: Gpu, work: Promise<T>): Promise<T> {
+  let unsubscribe = () => {};
+  const lost = new Promise<never>((_, reject) => {
+    unsubscribe = gpu.onLost((description) => reject(new DeviceLostError(description)));
+  });
+  // When work wins, `lost` may still reject later, unobserved.
+  lost.catch(() => {});
+  return Promise.race([
+    work.catch(async (e: unknown) => {
+      await Promise.race([lost, new Promise((resolve) => setTimeout(resolve, LOSS_GRACE_MS))]);
+      throw e;
+    }),
+    lost,
+  ]).finally(unsubscribe);
+}
+
+/** How long a failure waits for a device loss that may explain it. */
+const LOSS_GRACE_MS = 250;
+
+/** The device was lost while some work used it. */
+export class DeviceLostError extends GpuError {
+  constructor(readonly description: string) {
+    super(`The GPU device was lost (${description}).`);
   }
 }
 

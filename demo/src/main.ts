@@ -1,7 +1,8 @@
 /**
  * The demo page: wires the panels together. Each concern lives in its own module: gpu.ts (the
- * device), controls.ts (model and settings), data.ts (Fashion-MNIST), training.ts (a run),
- * progress.ts, charts.ts, results.ts, weights.ts, drawing-pad.ts + predictor.ts + probabilities.ts.
+ * device), device-lost.ts (what to do when it is lost), controls.ts (model and settings), data.ts
+ * (Fashion-MNIST), training.ts (a run), progress.ts, charts.ts, results.ts, weights.ts,
+ * drawing-pad.ts + predictor.ts + probabilities.ts.
  */
 import './style.css';
 import type { FashionMnist } from '../../src/data';
@@ -9,22 +10,31 @@ import type { Gpu } from '../../src/gpu/device';
 import type { SeedModel } from '../../src/models/seed-models';
 import type { EpochRecord } from '../../src/report/types';
 import { Curves } from './charts';
-import { Controls, type RunPhase } from './controls';
+import { Controls, type DemoSettings, type RunPhase } from './controls';
 import { DataPanel } from './data';
+import { DeviceLostPanel, type LostOffer } from './device-lost';
 import { byId, count, describeError, duration, h, percent } from './dom';
 import { DrawingPad } from './drawing-pad';
-import { initGpu, isSoftwareAdapter } from './gpu';
+import { connectGpu, DeviceLostError, initGpu, isSoftwareAdapter, type GpuWatch } from './gpu';
 import { classProbabilities } from './predictor';
 import { ProbabilityBars } from './probabilities';
 import { ProgressBar } from './progress';
 import { ResultsPanel } from './results';
-import { evaluateWeights, TrainingRun, type TrainedModel } from './training';
+import { evaluateWeights, TrainingRun, type RunCheckpoint, type TrainedModel } from './training';
 import { WeightsPanel } from './weights';
 
+/** The device in use; null when there is none, or it was lost. */
 let gpu: Gpu | null = null;
+/** A lost device, released just before a new one is acquired. */
+let lostGpu: Gpu | null = null;
 let data: FashionMnist | null = null;
 let trained: TrainedModel | null = null;
 let run: TrainingRun | null = null;
+/**
+ * The run in progress, or the one a lost device interrupted: its settings and its checkpoint at
+ * the end of its last finished epoch (null before the first). Null once a run ends otherwise.
+ */
+let unfinished: { settings: DemoSettings; checkpoint: RunCheckpoint | null } | null = null;
 let software = false;
 
 const runStatus = byId('run-status');
@@ -35,7 +45,7 @@ function status(state: string, text: string): void {
   runStatus.textContent = text;
 }
 
-/** Problems that are not one panel's: a lost device, a failed run. */
+/** Problems that are not one panel's: a GPU error, a failed run. */
 function fail(e: unknown, where: string): void {
   const { message, hint } = describeError(e);
   const banner = byId('app-error');
@@ -104,14 +114,29 @@ async function startRun(): Promise<void> {
     status('error', describeError(e).message);
     return;
   }
+  await train(settings, null);
+}
+
+/** Runs `settings` from the start, or after `from`'s last epoch (a run whose device was lost). */
+async function train(settings: DemoSettings, from: RunCheckpoint | null): Promise<void> {
+  if (!gpu || !data || run) return;
   byId('app-error').hidden = true;
+  unfinished = { settings, checkpoint: from };
   controls.setPhase('starting');
-  status('starting', `Uploading ${count(Math.min(settings.trainLimit, data.train.count))} training images and compiling ${settings.model}…`);
-  curves.reset(settings.epochs);
-  results.clear();
-  epochRows.replaceChildren();
+  const upload = `${count(Math.min(settings.trainLimit, data.train.count))} training images`;
+  const history: EpochRecord[] = [...(from?.history ?? [])];
+  if (from) {
+    status('starting', `Resuming after epoch ${history.length}: uploading ${upload} and compiling ${settings.model} on the new device…`);
+    // The page still shows the run up to the checkpoint; only the cut-short epoch's running loss goes.
+    curves.rewind(history.length);
+    epochRows.replaceChildren(...history.map(epochRow));
+  } else {
+    status('starting', `Uploading ${upload} and compiling ${settings.model}…`);
+    curves.reset(settings.epochs);
+    results.clear();
+    epochRows.replaceChildren();
+  }
   progress.start(settings.epochs);
-  const history: EpochRecord[] = [];
   weights.setHistory(history);
   const started = performance.now();
   const theData = data;
@@ -124,7 +149,8 @@ async function startRun(): Promise<void> {
         if (p.runningLoss !== undefined) curves.running(epoch, p.step / p.steps, p.runningLoss);
       },
       evaluating: (what) => progress.evaluating(what),
-      epochEnd: ({ record, test, trained: t }) => {
+      epochEnd: ({ record, checkpoint, test, trained: t }) => {
+        unfinished = { settings, checkpoint };
         progress.epochEnd();
         history.push(record);
         curves.epoch(record);
@@ -135,19 +161,28 @@ async function startRun(): Promise<void> {
         weights.setHistory(history);
         predictPad();
       },
-    });
+    }, from);
     const outcome = await run.run();
+    unfinished = null;
     const last = outcome.history.at(-1);
-    const took = duration((performance.now() - started) / 1000);
+    const took = `${duration((performance.now() - started) / 1000)}${from ? `, resumed after epoch ${from.history.length}` : ''}`;
     const summary = last ? ` Validation accuracy ${percent(last.valAccuracy)} after ${last.epoch} epoch${last.epoch === 1 ? '' : 's'} (${took}).` : '';
     if (outcome.stopped === 'early-stopping') status('done', `Stopped early: the validation loss did not improve for ${settings.patience} epochs.${summary}`);
     else if (outcome.stopped === 'stop') status('done', `Stopped.${summary}`);
     else status('done', `Done.${summary}`);
     progress.done(outcome.stopped ? 'Stopped' : 'Done');
   } catch (e) {
-    status('error', `The run failed: ${describeError(e).message}`);
-    progress.done('Failed');
-    fail(e, 'Training');
+    if (e instanceof DeviceLostError) {
+      // The device-lost panel (shown by deviceLost) offers what can be done; this line says where the run stands.
+      const saved = unfinished?.checkpoint;
+      status('interrupted', `Interrupted: the GPU device was lost ${saved ? `after epoch ${saved.history.length} of ${settings.epochs} (saved)` : 'before the first epoch ended'}. See the panel at the top.`);
+      progress.done('Interrupted');
+    } else {
+      unfinished = null;
+      status('error', `The run failed: ${describeError(e).message}`);
+      progress.done('Failed');
+      fail(e, 'Training');
+    }
   } finally {
     run = null;
     controls.setPhase('idle');
@@ -176,8 +211,12 @@ let nextCaption: string | null = null;
 
 function predictPad(): void {
   pad.updatePreview();
-  if (!gpu || !trained) {
+  if (!trained) {
     bars.message('Train a model (one epoch is enough) or load weights, then draw.');
+    return;
+  }
+  if (!gpu) {
+    bars.message('Predicting needs a GPU device: reconnect it (see the panel at the top).');
     return;
   }
   if (predicting) {
@@ -220,8 +259,50 @@ byId('sample-pad').addEventListener('click', () => {
   pad.show(data.test.images.subarray(i * pixels, (i + 1) * pixels));
 });
 
+/** A lost device: say so, and offer what a new one can do (resume the run, if it has a checkpoint). */
+function deviceLost(description: string): void {
+  lostGpu = gpu;
+  gpu = null;
+  controls.setReady(false);
+  let offer: LostOffer = { kind: 'reconnect' };
+  if (unfinished) offer = unfinished.checkpoint ? { kind: 'resume', checkpoint: unfinished.checkpoint } : { kind: 'restart', settings: unfinished.settings };
+  lostPanel.show(description, offer);
+  predictPad();
+}
+
+/** A new device (the adapter line names it), then what `offer` promised on it. */
+async function reconnect(offer: LostOffer): Promise<void> {
+  lostPanel.reconnecting();
+  // The lost device goes first; released, it is never reported as lost again.
+  lostGpu?.release();
+  lostGpu = null;
+  try {
+    gpu = await connectGpu(gpuWatch);
+  } catch (e) {
+    lostPanel.failed(describeError(e).message);
+    return;
+  }
+  software = isSoftwareAdapter(gpu);
+  lostPanel.hide();
+  byId('app-error').hidden = true;
+  controls.setReady(data !== null);
+  predictPad();
+  if (offer.kind === 'resume') await train(offer.checkpoint.settings, offer.checkpoint);
+  else if (offer.kind === 'restart') await train(offer.settings, null);
+  else if (unfinished) {
+    unfinished = null;
+    status('idle', 'The interrupted run was left; start a new one when ready.');
+  }
+}
+
+const lostPanel = new DeviceLostPanel((offer) => void reconnect(offer));
+const gpuWatch: GpuWatch = {
+  lost: deviceLost,
+  error: (message) => fail(new Error(`GPU error: ${message}`), 'WebGPU'),
+};
+
 // Start: the device first (its absence is explained in place), then the data from the server.
-gpu = await initGpu((message) => fail(new Error(message), 'WebGPU'));
+gpu = await initGpu(gpuWatch);
 if (gpu) {
   software = isSoftwareAdapter(gpu);
   controls.suggestSubset(software);

@@ -1,8 +1,9 @@
 /**
- * One training run, driven epoch by epoch on top of the public Trainer API (as src/train/fit.ts
- * does, plus pause and resume): train an epoch (the trainer awaits the GPU every few steps, so the
- * page stays responsive), evaluate, snapshot the weights, report; pause and stop take effect at the
- * next epoch boundary, since a Trainer epoch cannot be interrupted from outside.
+ * One training run, driven epoch by epoch by src/train/fit.ts on the public Trainer API, plus pause
+ * and stop: train an epoch (the trainer awaits the GPU every few steps, so the page stays
+ * responsive), evaluate, checkpoint, report; pause and stop take effect at the next epoch boundary,
+ * since a Trainer epoch cannot be interrupted from outside. The checkpoint (in memory) lets a run
+ * whose device was lost continue on a new device exactly as if never interrupted.
  */
 import type { FashionMnist } from '../../src/data';
 import type { PixelAffine } from '../../src/data/preprocess';
@@ -11,8 +12,9 @@ import { seedModel, type SeedModel } from '../../src/models/seed-models';
 import type { Sequential } from '../../src/models/sequential';
 import type { EpochRecord } from '../../src/report/types';
 import { fit } from '../../src/train/fit';
-import { Trainer, type Evaluation, type StepProgress } from '../../src/train/trainer';
+import { Trainer, type Evaluation, type StepProgress, type TrainerState } from '../../src/train/trainer';
 import type { DemoSettings, RunPhase } from './controls';
+import { DeviceLostError, unlessLost } from './gpu';
 
 /** A model with weights: what the results, the drawing pad and the download use. */
 export interface TrainedModel {
@@ -25,8 +27,22 @@ export interface TrainedModel {
   readonly metadata: Record<string, string>;
 }
 
+/**
+ * A run as it stood at the end of an epoch: everything needed to continue it on another device.
+ * The trainer's state holds the step counters (dropout's random stream, Adam's t) and the shuffling
+ * follows the seed and the epoch number, so the epochs after a resume are those the run would have
+ * trained anyway.
+ */
+export interface RunCheckpoint {
+  readonly settings: DemoSettings;
+  readonly state: TrainerState;
+  /** The finished epochs, the last one being the epoch the state is from. */
+  readonly history: readonly EpochRecord[];
+}
+
 export interface EpochReport {
   record: EpochRecord;
+  checkpoint: RunCheckpoint;
   /** The test set's evaluation, with class probabilities (the validation set when that is the test set). */
   test: Evaluation;
   trained: TrainedModel;
@@ -56,12 +72,18 @@ export class TrainingRun {
     private readonly seed: SeedModel,
     private readonly settings: DemoSettings,
     private readonly events: RunEvents,
+    /** The epochs done before this run was created (from a checkpoint). */
+    private readonly done: readonly EpochRecord[],
   ) {}
 
-  /** Uploads the data and compiles the model; the run starts with `run()`. */
-  static async create(gpu: Gpu, data: FashionMnist, settings: DemoSettings, events: RunEvents): Promise<TrainingRun> {
+  /**
+   * Uploads the data and compiles the model, then takes `from`'s state if given; the run starts
+   * (or continues after `from`'s last epoch) with `run()`. Rejects with a DeviceLostError if the
+   * device is lost meanwhile.
+   */
+  static async create(gpu: Gpu, data: FashionMnist, settings: DemoSettings, events: RunEvents, from: RunCheckpoint | null = null): Promise<TrainingRun> {
     const seed = seedModel(settings.model);
-    const trainer = await Trainer.create(gpu, seed.build(), data, {
+    const trainer = await unlessLost(gpu, Trainer.create(gpu, seed.build(), data, {
       batchSize: settings.batchSize,
       lr: settings.lr,
       optimizer: settings.optimizer,
@@ -70,8 +92,9 @@ export class TrainingRun {
       validationSplit: settings.validationSplit,
       trainLimit: settings.trainLimit,
       testLimit: settings.testLimit,
-    });
-    return new TrainingRun(trainer, seed, settings, events);
+    }));
+    if (from) trainer.importState(from.state);
+    return new TrainingRun(trainer, seed, settings, events, from?.history ?? []);
   }
 
   get stepsPerEpoch(): number {
@@ -102,58 +125,75 @@ export class TrainingRun {
     this.wake?.();
   }
 
-  /** Runs every epoch (or until stopped); the trainer's GPU memory is freed when it returns. */
+  /**
+   * Runs every epoch left (or until stopped); the trainer's GPU memory is freed when it ends. If
+   * the device is lost, rejects with a DeviceLostError at once, even while paused.
+   */
   async run(): Promise<RunOutcome> {
-    const { trainer, settings, events } = this;
+    const { trainer, events } = this;
+    events.phase('running');
+    const fitting = this.fit().finally(() => trainer.release());
     try {
-      events.phase('running');
-      const { history, stopped } = await fit(trainer, {
-        epochs: settings.epochs,
-        patience: settings.patience,
-        testEachEpoch: true,
-        beforeEpoch: async () => {
-          if (this.pauseRequested && !this.stopRequested) {
-            events.phase('paused');
-            await new Promise<void>((resolve) => (this.wake = resolve));
-            this.wake = null;
-            if (!this.stopRequested) events.phase('running');
-          }
-          return !this.stopRequested;
-        },
-        onEpochStart: (epoch, steps) => events.epochStart(epoch, steps),
-        onProgress: (epoch, p) => {
-          events.progress(epoch, p);
-          // The epoch's last steps are queued: fit() evaluates next.
-          if (p.step === p.steps) events.evaluating(trainer.validatesOnTest ? 'the test set' : 'the test and validation images');
-        },
-        onEpochEnd: async (record, _, __, test) => {
-          const params = await trainer.readParams();
-          events.epochEnd({
-            record,
-            test: test!,
-            trained: {
-              seed: this.seed,
-              model: trainer.model,
-              params,
-              affine: trainer.affine,
-              origin: `epoch ${record.epoch}`,
-              metadata: {
-                seed: String(settings.seed),
-                epochs: String(record.epoch),
-                batchSize: String(settings.batchSize),
-                lr: String(settings.lr),
-                optimizer: settings.optimizer,
-                trainImages: String(trainer.trainSplit.count),
-                trainedIn: 'wgml demo (browser)',
-              },
-            },
-          });
-        },
-      });
+      const { history, stopped } = await unlessLost(trainer.gpu, fitting);
       return { history, ...(stopped ? { stopped } : {}) };
-    } finally {
-      trainer.release();
+    } catch (e) {
+      if (e instanceof DeviceLostError) {
+        // A paused fit() ends instead of waiting for a resume that cannot come.
+        this.stopRequested = true;
+        this.wake?.();
+      }
+      throw e;
     }
+  }
+
+  private fit(): ReturnType<typeof fit> {
+    const { trainer, settings, events } = this;
+    return fit(trainer, {
+      epochs: settings.epochs,
+      patience: settings.patience,
+      history: [...this.done],
+      testEachEpoch: true,
+      beforeEpoch: async () => {
+        if (this.pauseRequested && !this.stopRequested) {
+          events.phase('paused');
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = null;
+          if (!this.stopRequested) events.phase('running');
+        }
+        return !this.stopRequested;
+      },
+      onEpochStart: (epoch, steps) => events.epochStart(epoch, steps),
+      onProgress: (epoch, p) => {
+        events.progress(epoch, p);
+        // The epoch's last steps are queued: fit() evaluates next.
+        if (p.step === p.steps) events.evaluating(trainer.validatesOnTest ? 'the test set' : 'the test and validation images');
+      },
+      onEpochEnd: async (record, _, history, test) => {
+        // Taken before the epoch is reported: what the page shows is always covered by a checkpoint.
+        const state = await trainer.exportState();
+        events.epochEnd({
+          record,
+          checkpoint: { settings, state, history: [...history] },
+          test: test!,
+          trained: {
+            seed: this.seed,
+            model: trainer.model,
+            params: state.params,
+            affine: trainer.affine,
+            origin: `epoch ${record.epoch}`,
+            metadata: {
+              seed: String(settings.seed),
+              epochs: String(record.epoch),
+              batchSize: String(settings.batchSize),
+              lr: String(settings.lr),
+              optimizer: settings.optimizer,
+              trainImages: String(trainer.trainSplit.count),
+              trainedIn: 'wgml demo (browser)',
+            },
+          },
+        });
+      },
+    });
   }
 }
 

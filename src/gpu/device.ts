@@ -38,8 +38,11 @@ export interface Gpu {
   check(operation: string): void;
   /** Waits for the verdicts of all scoped operations so far, then check(operation). */
   settle(operation: string): Promise<void>;
-  /** Calls `listener` if the device is lost, with a description; never after release(). */
-  onLost(listener: (description: string) => void): void;
+  /**
+   * Calls `listener` if the device is lost, with a description; never after release(). Returns a
+   * function that unsubscribes it.
+   */
+  onLost(listener: (description: string) => void): () => void;
   /** Destroys the device, then drops the adapter and instance. Safe to call twice. */
   release(): void;
 }
@@ -161,7 +164,7 @@ class OwnedGpu implements Gpu {
 
   check(operation: string): void {
     if (this.#lost !== null) {
-      throw new GpuError(`The GPU device was lost during ${operation} (${this.#lost}).`, 'The last checkpoint is intact: resume with `train --resume <results folder>`.');
+      throw new GpuError(`The GPU device was lost during ${operation} (${this.#lost}).`, 'Work since the last checkpoint is lost; the checkpoint is intact (on the command line: `train --resume <results folder>`).');
     }
     const errors = this.#errors.splice(0);
     const first = errors[0];
@@ -181,9 +184,12 @@ class OwnedGpu implements Gpu {
     this.check(operation);
   }
 
-  onLost(listener: (description: string) => void): void {
+  onLost(listener: (description: string) => void): () => void {
     if (this.#lost !== null) listener(this.#lost);
     else if (!this.#released) this.#lostListeners.push(listener);
+    return () => {
+      this.#lostListeners = this.#lostListeners.filter((l) => l !== listener);
+    };
   }
 
   get adapter(): GPUAdapter {

@@ -3,13 +3,18 @@
  * model on 3,000 real Fashion-MNIST images for 2 epochs, pausing and resuming on the way, and check
  * what a person would see: curves, confusion matrix, misclassified gallery, a validation accuracy
  * above 60%, the weights' round trip through a .safetensors file, and ten probabilities summing to
- * 1 for a drawing. Without WebGPU in the browser this fails; it never skips.
+ * 1 for a drawing. Then lose the GPU device in the middle of a run (the GPU process crashes) and
+ * resume it: it must end with the numbers of a run that was never interrupted. Without WebGPU in
+ * the browser this fails; it never skips.
  */
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawShirt, launchChromium, longTasks, openDemo, pageNow, prepareRun, shownProbabilities, startDemoServer, waitForRunEnd, webGpuState, type DemoServer } from './harness';
+import {
+  crashGpuProcess, drawShirt, epochTable, launchChromium, longTasks, openDemo, pageNow, prepareRun, shownProbabilities, startDemoServer, waitForRunEnd, webGpuState,
+  type DemoServer, type RunSettings,
+} from './harness';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const TRAIN_IMAGES = 3_000;
@@ -119,6 +124,83 @@ describe('the demo in Chromium', () => {
 
     await page.locator('header').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${ARTIFACTS}demo.png`, fullPage: true });
+    expect(errors).toEqual([]);
+  }, 420_000);
+
+  it('offers to resume a run when the GPU device is lost, and the resumed epochs are those of an uninterrupted run', async () => {
+    // Small enough for SwiftShader to train an epoch in seconds, with enough steps (63 of 32
+    // images) that the device is lost in the middle of epoch 2 rather than between epochs.
+    const settings: RunSettings = { model: 'one-hidden', trainImages: 2_000, testImages: 500, epochs: 3 };
+
+    // The reference: the same settings (and so the same seed), never interrupted.
+    const reference = await openDemo(browser, server.url);
+    await prepareRun(reference.page, settings);
+    await reference.page.click('#start');
+    const referenceEnd = await waitForRunEnd(reference.page, 120_000);
+    expect(referenceEnd.state, referenceEnd.text).toBe('done');
+    const expected = await epochTable(reference.page);
+    expect(expected.map((r) => r.epoch)).toEqual([1, 2, 3]);
+
+    const { page, errors } = await openDemo(browser, server.url);
+    await prepareRun(page, settings);
+    await page.click('#start');
+    await page.waitForSelector('#progress-label:has-text("Epoch 2/3 · step")', { timeout: 120_000 });
+    const during = await page.textContent('#progress-label');
+    // Every page loses its device: this one in the middle of its run, the reference page while idle.
+    // (One crash only: after a second, this headless Chromium offers no WebGPU adapter any more.)
+    await crashGpuProcess(browser);
+
+    // The page says what happened and offers to resume from the last finished epoch.
+    await page.waitForSelector('#device-lost[data-offer="resume"]', { timeout: 30_000 });
+    const saved = Number(await page.getAttribute('#device-lost', 'data-saved-epoch'));
+    console.log(`GPU process crashed at "${during}"; the run was saved after epoch ${saved}`);
+    // Epoch 1 had finished; the crash is asked for during epoch 2 (if epoch 2 finished first, its end is the checkpoint).
+    expect(saved).toBeGreaterThanOrEqual(1);
+    expect(saved).toBeLessThan(settings.epochs);
+    expect(await page.textContent('#device-lost-message')).toContain('The GPU device was lost');
+    expect(await page.textContent('#device-lost-offer')).toContain(`saved at the end of epoch ${saved} of ${settings.epochs}`);
+    expect(await page.textContent('#device-lost-action')).toBe('Resume');
+    await page.waitForSelector('#run-status[data-state="interrupted"]', { timeout: 30_000 });
+    expect(await page.getAttribute('#adapter', 'data-state')).toBe('lost');
+    expect(await page.isDisabled('#start')).toBe(true);
+    expect(await page.locator('#epoch-table tbody tr').count()).toBe(saved);
+    await page.screenshot({ path: `${ARTIFACTS}demo-device-lost.png` });
+
+    // Resume: a new device, then epochs saved+1..3.
+    await page.click('#device-lost-action');
+    const end = await waitForRunEnd(page, 120_000);
+    expect(end.state, end.text).toBe('done');
+    expect(end.text).toContain(`resumed after epoch ${saved}`);
+    expect(await page.isHidden('#device-lost')).toBe(true);
+    expect(await page.getAttribute('#adapter', 'data-state')).toBe('ready');
+    const resumed = await epochTable(page);
+    // Each epoch once, and the same validation accuracy as the uninterrupted run: epoch saved+1
+    // started from the checkpoint's weights and counters and trained on the same shuffled batches.
+    expect(resumed.map((r) => r.epoch)).toEqual([1, 2, 3]);
+    expect(resumed.map((r) => r.valAccuracy)).toEqual(expected.map((r) => r.valAccuracy));
+    expect(await page.getAttribute('#accuracy-chart', 'data-epochs')).toBe('3');
+    expect(await page.textContent('#results-epoch')).toContain('epoch 3');
+
+    // The reference page lost its device while idle: reconnecting is enough for the drawing pad to
+    // answer again with the weights it had trained (they live in the page, not on the device).
+    const idle = reference.page;
+    await idle.waitForSelector('#device-lost[data-offer="reconnect"]', { timeout: 30_000 });
+    expect(await idle.textContent('#device-lost-action')).toBe('Reconnect');
+    expect(await idle.isDisabled('#start')).toBe(true);
+    expect(await idle.textContent('#prediction-status')).toContain('needs a GPU device');
+    await idle.click('#device-lost-action');
+    await idle.waitForSelector('#adapter[data-state="ready"]', { timeout: 30_000 });
+    expect(await idle.isHidden('#device-lost')).toBe(true);
+    expect(await idle.isDisabled('#start')).toBe(false);
+    await drawShirt(idle);
+    await idle.waitForSelector('#prediction-status:has-text("sure")', { timeout: 60_000 });
+    const probabilities = await shownProbabilities(idle);
+    expect(probabilities).toHaveLength(10);
+    expect(Math.abs(probabilities.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
+    expect(reference.errors).toEqual([]);
+
+    await page.locator('header').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${ARTIFACTS}demo-resumed.png`, fullPage: true });
     expect(errors).toEqual([]);
   }, 420_000);
 

@@ -145,3 +145,34 @@ export function longTasks(page: Page, since = 0): Promise<number[]> {
 export function pageNow(page: Page): Promise<number> {
   return page.evaluate(() => performance.now());
 }
+
+/** One row of the page's epoch table: the epoch and the exact validation accuracy (not the rounded text). */
+export interface ShownEpoch {
+  epoch: number;
+  valAccuracy: number;
+}
+
+export function epochTable(page: Page): Promise<ShownEpoch[]> {
+  return page.$$eval('#epoch-table tbody tr', (rows) =>
+    rows.map((row) => ({
+      epoch: Number(row.querySelector('td')?.textContent),
+      valAccuracy: Number((row.querySelector('td[data-val-accuracy]') as HTMLElement | null)?.dataset.valAccuracy),
+    })));
+}
+
+/**
+ * Crashes the browser's GPU process, as opening chrome://gpucrash does: every WebGPU device in
+ * every page is lost (reason 'unknown'), and the browser starts a new GPU process for the next
+ * requestAdapter(). chrome://gpucrash itself does nothing here: Chromium handles such debug URLs only
+ * when a person types them, and a navigation from Playwright (or CDP's Page.navigate, even with
+ * transitionType 'typed') ends in net::ERR_ABORTED without a crash; the DevTools protocol's
+ * Browser.crashGpuProcess is the same crash, on request. No test hook in the page is needed.
+ */
+export async function crashGpuProcess(browser: Browser): Promise<void> {
+  const cdp = await browser.newBrowserCDPSession();
+  try {
+    await cdp.send('Browser.crashGpuProcess');
+  } finally {
+    await cdp.detach();
+  }
+}

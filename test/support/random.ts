@@ -19,7 +19,7 @@ export function testRng(): { seed: number; next: () => number } {
 }
 
 /** `count` values uniform in [lo, hi), never all zero. */
-export function randomF32(rng: () => number, count: number, lo = -1, hi = 1): Float32Array {
+export function randomF32(rng: () => number, count: number, lo = -1, hi = 1): Float32Array<ArrayBuffer> {
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) out[i] = lo + (hi - lo) * rng();
   return out;
