@@ -39,9 +39,51 @@ export function maxPoolGeometry(shape: MaxPoolShape): MaxPoolGeometry {
 
 const WG = 256;
 
-function overrides(g: MaxPoolGeometry, batch: number): Record<string, number> {
+export type MaxPoolPass = 'forward' | 'backward';
+
+/** Which code path a pass runs; `maxPoolPlan` picks the fastest that applies unless told otherwise. */
+export interface MaxPoolChoice {
+  /** Four channels per invocation through vec4 bindings (needs C % 4 == 0; backward also disjoint windows). */
+  vec4?: boolean;
+  /** Scalar backward: find each input's one window by division (needs stride >= pool both ways). */
+  disjoint?: boolean;
+}
+
+export interface MaxPoolPlan {
+  /** Entry point in shaders/maxpool.wgsl. */
+  entry: 'forward' | 'forward_vec4' | 'backward' | 'backward_vec4';
+  vec4: boolean;
+  disjoint: boolean;
+  invocations: number;
+}
+
+/** Windows that never share an input element (stride >= pool both ways, e.g. the usual 2x2/2). */
+export function maxPoolDisjoint(g: MaxPoolGeometry): boolean {
+  return g.sh >= g.ph && g.sw >= g.pw;
+}
+
+/** The path `pass` runs for `shape`: by default vec4 wherever it applies; `choice` forces one (tests). */
+export function maxPoolPlan(shape: MaxPoolShape, batch: number, pass: MaxPoolPass, choice: MaxPoolChoice = {}): MaxPoolPlan {
+  const g = maxPoolGeometry(shape);
+  const canDisjoint = maxPoolDisjoint(g);
+  const canVec4 = g.c % 4 === 0 && (pass === 'forward' || canDisjoint);
+  const { vec4 = canVec4, disjoint = canDisjoint } = choice;
+  if (vec4 && !canVec4) throw new Error(`maxpool: no vec4 ${pass} path for ${describe('', g, batch).trim()} (needs C % 4 == 0${pass === 'backward' ? ' and stride >= pool' : ''})`);
+  if (disjoint && !canDisjoint) throw new Error(`maxpool: windows of ${g.ph}x${g.pw}/${g.sh}x${g.sw} overlap`);
+  if (pass === 'forward') {
+    return { entry: vec4 ? 'forward_vec4' : 'forward', vec4, disjoint: canDisjoint, invocations: (batch * g.oh * g.ow * g.c) / (vec4 ? 4 : 1) };
+  }
+  if (vec4) {
+    // One invocation per SH x SW cell of input pixels per 4 channels; the cells tile (and may overhang) the image.
+    const cells = Math.ceil(g.h / g.sh) * Math.ceil(g.w / g.sw);
+    return { entry: 'backward_vec4', vec4, disjoint: true, invocations: (batch * cells * g.c) / 4 };
+  }
+  return { entry: 'backward', vec4, disjoint, invocations: batch * g.h * g.w * g.c };
+}
+
+function overrides(g: MaxPoolGeometry, batch: number, disjoint: boolean): Record<string, number> {
   if (!Number.isInteger(batch) || batch < 1) throw new ShapeError(`maxpool: batch must be a positive integer, got ${batch}.`);
-  return { N: batch, H: g.h, W: g.w, C: g.c, PH: g.ph, PW: g.pw, SH: g.sh, SW: g.sw, OH: g.oh, OW: g.ow, DISJOINT: Number(g.sh >= g.ph && g.sw >= g.pw), WG };
+  return { N: batch, H: g.h, W: g.w, C: g.c, PH: g.ph, PW: g.pw, SH: g.sh, SW: g.sw, OH: g.oh, OW: g.ow, DISJOINT: Number(disjoint), WG };
 }
 
 function describe(label: string, g: MaxPoolGeometry, batch: number): string {
@@ -58,16 +100,20 @@ export async function maxPoolForward(
   batch: number,
   io: { x: Binding; y: Binding; argmax: Binding },
   label = 'maxpool forward',
+  choice: MaxPoolChoice = {},
 ): Promise<KernelCall> {
   const g = maxPoolGeometry(shape);
+  const plan = maxPoolPlan(shape, batch, 'forward', choice);
   const outputs = batch * g.oh * g.ow * g.c;
   return kernel(gpu, {
     label: describe(label, g, batch),
     shader: 'maxpool',
-    entry: 'forward',
-    constants: overrides(g, batch),
+    entry: plan.entry,
+    // The forward pass ignores DISJOINT: a constant value keeps one pipeline per shape.
+    constants: overrides(g, batch, false),
     bindings: [io.x, io.argmax, io.y],
-    workgroups: linearGrid(outputs, WG),
+    workgroups: linearGrid(plan.invocations, WG),
+    // Comparisons; x read once (for disjoint windows), y and argmax written once: the same on both paths.
     flops: outputs * g.ph * g.pw,
     bytes: 4 * (batch * g.h * g.w * g.c + 2 * outputs),
   });
@@ -83,8 +129,10 @@ export async function maxPoolBackward(
   batch: number,
   io: { dy: Binding; argmax: Binding; dx: Binding },
   label = 'maxpool grad',
+  choice: MaxPoolChoice = {},
 ): Promise<KernelCall> {
   const g = maxPoolGeometry(shape);
+  const plan = maxPoolPlan(shape, batch, 'backward', choice);
   const inputs = batch * g.h * g.w * g.c;
   const outputs = batch * g.oh * g.ow * g.c;
   // Windows per input element, at most: ceil(pool / stride) each way.
@@ -92,10 +140,11 @@ export async function maxPoolBackward(
   return kernel(gpu, {
     label: describe(label, g, batch),
     shader: 'maxpool',
-    entry: 'backward',
-    constants: overrides(g, batch),
+    entry: plan.entry,
+    constants: overrides(g, batch, plan.disjoint),
     bindings: [io.dy, io.argmax, io.dx],
-    workgroups: linearGrid(inputs, WG),
+    workgroups: linearGrid(plan.invocations, WG),
+    // Compare-and-adds per input; dx written once, dy and argmax read once each: the same on both paths.
     flops: inputs * overlap,
     bytes: 4 * (inputs + 2 * outputs),
   });

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { ShapeError } from '../../src/errors';
 import { bufferFrom, readF32, readU32, storageBuffer } from '../../src/gpu/buffers';
 import { submitCalls } from '../../src/gpu/kernel';
-import { maxPoolBackward, maxPoolForward, maxPoolGeometry, type MaxPoolShape } from '../../src/kernels/maxpool';
+import {
+  maxPoolBackward,
+  maxPoolDisjoint,
+  maxPoolForward,
+  maxPoolGeometry,
+  maxPoolPlan,
+  type MaxPoolChoice,
+  type MaxPoolPass,
+  type MaxPoolShape,
+} from '../../src/kernels/maxpool';
 import { expectClose } from '../support/compare';
 import { checked, poisoned, useGpu } from '../support/gpu';
 import { randomF32, testRng } from '../support/random';
@@ -16,9 +25,14 @@ interface Case extends MaxPoolShape {
 
 const CASES: Case[] = [
   { n: 3, h: 7, w: 9, c: 5 }, // 2x2/2 on odd sizes: the last row and column belong to no window
+  { n: 2, h: 7, w: 9, c: 8 }, // the same through the vec4 paths
   { n: 2, h: 7, w: 8, c: 3, ph: 3, pw: 3, sh: 2, sw: 2 }, // overlapping windows
   { n: 2, h: 9, w: 7, c: 4, ph: 3, pw: 2, sh: 1, sw: 2 }, // overlapping down, tiled across
   { n: 1, h: 5, w: 6, c: 3, ph: 5, pw: 6 }, // one window covers the image
+  { n: 2, h: 5, w: 5, c: 4, ph: 3, pw: 3 }, // cells past OH/OW, overhanging the image
+  // Stride > pool: gaps between windows, and a last cell cut short by the image's edge.
+  { n: 2, h: 11, w: 13, c: 12, ph: 2, pw: 3, sh: 3, sw: 4 },
+  { n: 3, h: 10, w: 9, c: 6, ph: 3, pw: 2, sh: 4, sw: 3 },
   // The CNN's two pooling layers, at batch 2.
   { n: 2, h: 28, w: 28, c: 64 },
   { n: 2, h: 14, w: 14, c: 32 },
@@ -29,12 +43,37 @@ const name = (k: Case) => {
   return `${k.n}x${k.h}x${k.w}x${k.c} pool ${g.ph}x${g.pw} stride ${g.sh}x${g.sw}`;
 };
 
+/** Every path `pass` can take for `k`: the default (`{}`, what the layer runs) first, then each forced choice that applies. */
+function choices(k: Case, pass: MaxPoolPass): MaxPoolChoice[] {
+  const all: MaxPoolChoice[] = [{}];
+  for (const vec4 of [false, true]) {
+    for (const disjoint of pass === 'forward' ? [undefined] : [false, true]) {
+      const choice = disjoint === undefined ? { vec4 } : { vec4, disjoint };
+      try {
+        maxPoolPlan(k, k.n, pass, choice);
+        all.push(choice);
+      } catch {
+        // not applicable to this shape
+      }
+    }
+  }
+  return all;
+}
+
 function expectSameIndices(got: Uint32Array, want: Uint32Array, what: string): void {
   const bad = want.findIndex((v, i) => got[i] !== v);
   expect(bad, `${what}: first arg-max mismatch at ${bad}: got ${got[bad]}, want ${want[bad]}`).toBe(-1);
 }
 
-/** Forward against the oracle (values and arg-max), then backward from the oracle's arg-max. */
+/** Max-pooling copies values, so they must match exactly; NaN (an input NaN that came first in its window) matches NaN. */
+function expectSameValues(got: Float32Array, want: Float64Array, what: string): void {
+  const bad = [...want].findIndex((v, i) => got[i] !== Math.fround(v) && !(Number.isNaN(v) && Number.isNaN(got[i])));
+  expect(bad, `${what}: first mismatch at ${bad}: got ${got[bad]}, want ${want[bad]}`).toBe(-1);
+}
+
+const label = (choice: MaxPoolChoice) => JSON.stringify(choice);
+
+/** Forward against the oracle (values and arg-max), then backward from the oracle's arg-max, through every path. */
 async function check(k: Case, values: (next: () => number, count: number) => Float32Array): Promise<void> {
   const g = gpu();
   const { seed, next } = testRng();
@@ -42,24 +81,58 @@ async function check(k: Case, values: (next: () => number, count: number) => Flo
   const d: PoolDims = { ...geo, n: k.n };
   const inputs = k.n * k.h * k.w * k.c;
   const outputs = k.n * geo.oh * geo.ow * k.c;
-  const x = values(next, inputs);
+  const xv = values(next, inputs);
+  const x = bufferFrom(g, 'x', xv);
   const dy = randomF32(next, outputs);
-  const want = maxPoolForwardRef(x, d);
+  const want = maxPoolForwardRef(xv, d);
+  const wantDx = maxPoolBackwardRef(dy, want.argmax, d);
+  const paths: string[] = [];
+  const defaults: string[] = [];
 
-  const y = poisoned(g, outputs);
-  const argmax = storageBuffer(g, 'argmax', outputs * 4, new Uint32Array(outputs).fill(0xffffffff));
-  const dx = poisoned(g, inputs);
-  const fwd = await maxPoolForward(g, k, k.n, { x: bufferFrom(g, 'x', x), y, argmax });
-  const [gotY, gotArg] = await checked(g, async () => {
-    submitCalls(g, [fwd]);
-    return [await readF32(g, y), await readU32(g, argmax)] as const;
-  });
-  expectClose(gotY, want.y, `forward, seed ${seed}`);
-  expectSameIndices(gotArg, want.argmax, `seed ${seed}`);
+  for (const choice of choices(k, 'forward')) {
+    const plan = maxPoolPlan(k, k.n, 'forward', choice);
+    const what = `forward ${label(choice)} (${plan.entry}), seed ${seed}`;
+    const y = poisoned(g, outputs);
+    const argmax = storageBuffer(g, 'argmax', outputs * 4, new Uint32Array(outputs).fill(0xffffffff));
+    const fwd = await maxPoolForward(g, k, k.n, { x, y, argmax }, 'maxpool forward', choice);
+    expect(fwd.pipeline.label.startsWith(`maxpool:${plan.entry}:`), fwd.pipeline.label).toBe(true);
+    const [gotY, gotArg] = await checked(g, async () => {
+      submitCalls(g, [fwd]);
+      return [await readF32(g, y), await readU32(g, argmax)] as const;
+    });
+    expectSameValues(gotY, want.y, what);
+    expectSameIndices(gotArg, want.argmax, what);
+    paths.push(plan.entry);
+    if (Object.keys(choice).length === 0) defaults.push(plan.entry);
+  }
 
-  const bwd = await maxPoolBackward(g, k, k.n, { dy: bufferFrom(g, 'dy', dy), argmax: bufferFrom(g, 'argmax', want.argmax), dx });
-  const gotDx = await checked(g, async () => (submitCalls(g, [bwd]), readF32(g, dx)));
-  expectClose(gotDx, maxPoolBackwardRef(dy, want.argmax, d), `backward, seed ${seed}`);
+  const dyBuf = bufferFrom(g, 'dy', dy);
+  const argBuf = bufferFrom(g, 'argmax', want.argmax);
+  for (const choice of choices(k, 'backward')) {
+    const plan = maxPoolPlan(k, k.n, 'backward', choice);
+    const dx = poisoned(g, inputs);
+    const bwd = await maxPoolBackward(g, k, k.n, { dy: dyBuf, argmax: argBuf, dx }, 'maxpool grad', choice);
+    expect(bwd.pipeline.label.startsWith(`maxpool:${plan.entry}:`), bwd.pipeline.label).toBe(true);
+    expect(bwd.pipeline.label.includes(`"DISJOINT":${Number(plan.disjoint)}`), bwd.pipeline.label).toBe(true);
+    const gotDx = await checked(g, async () => (submitCalls(g, [bwd]), readF32(g, dx)));
+    expectClose(gotDx, wantDx, `backward ${label(choice)} (${plan.entry}), seed ${seed}`);
+    paths.push(`${plan.entry}${plan.disjoint ? ' disjoint' : ''}`);
+    if (Object.keys(choice).length === 0) defaults.push(paths.at(-1)!);
+  }
+
+  // The paths that must have run: vec4 wherever C % 4 == 0 (backward: and the windows are disjoint).
+  const disjoint = maxPoolDisjoint(geo);
+  const vec4 = k.c % 4 === 0;
+  const expected = [
+    'forward',
+    ...(vec4 ? ['forward_vec4'] : []),
+    'backward',
+    ...(disjoint ? ['backward disjoint'] : []),
+    ...(vec4 && disjoint ? ['backward_vec4 disjoint'] : []),
+  ];
+  expect(new Set(paths)).toEqual(new Set(expected));
+  // The default plans (what the layer runs) are the vec4 ones wherever they apply.
+  expect(defaults).toEqual([vec4 ? 'forward_vec4' : 'forward', vec4 && disjoint ? 'backward_vec4 disjoint' : disjoint ? 'backward disjoint' : 'backward']);
 }
 
 describe('maxPoolGeometry', () => {
@@ -85,11 +158,23 @@ describe('maxpool', () => {
     it(`${name(k)}: forward and backward`, () => check(k, randomF32));
   }
 
-  // Few distinct values, so most windows hold ties: the first max in row-major order must win, and
-  // overlapping windows often pick the same element, whose gradient is then the sum of theirs.
-  it('ties: first max in the window wins; shared arg-max sums', () =>
-    check({ n: 2, h: 9, w: 8, c: 3, ph: 3, pw: 3, sh: 2, sw: 1 }, (next, count) => randomF32(next, count).map((v) => Math.floor(2 * v))));
+  // Few distinct values (none zero), so most windows hold ties: the first max in row-major order must
+  // win, and overlapping windows often pick the same element, whose gradient is then the sum of theirs.
+  const fewValues = (next: () => number, count: number) => randomF32(next, count).map((v) => Math.floor(2 * v) + 0.5);
+  it('ties: first max in the window wins; shared arg-max sums', () => check({ n: 2, h: 9, w: 8, c: 3, ph: 3, pw: 3, sh: 2, sw: 1 }, fewValues));
+  it('ties through the vec4 paths: overlapping', () => check({ n: 2, h: 9, w: 8, c: 8, ph: 3, pw: 3, sh: 2, sw: 1 }, fewValues));
+  it('ties through the vec4 paths: odd sizes, stride > pool', () => check({ n: 2, h: 9, w: 11, c: 4, ph: 2, pw: 2, sh: 2, sw: 3 }, fewValues));
 
   it('ties: a constant image routes every gradient to each window\'s top-left', () =>
-    check({ n: 1, h: 6, w: 7, c: 2, ph: 3, pw: 2, sh: 1, sw: 1 }, (_next, count) => new Float32Array(count).fill(0.5)));
+    check({ n: 1, h: 6, w: 7, c: 4, ph: 3, pw: 2, sh: 1, sw: 1 }, (_next, count) => new Float32Array(count).fill(0.5)));
+
+  // A NaN wins its window only when it comes first (nothing compares greater than it); elsewhere it
+  // loses every comparison: the oracle's rule, on every path.
+  for (const k of [
+    { n: 2, h: 7, w: 9, c: 4 },
+    { n: 2, h: 8, w: 7, c: 5, ph: 3, pw: 2, sh: 2, sw: 1 },
+  ]) {
+    it(`NaN inputs: ${name(k)}`, () =>
+      check(k, (next, count) => fewValues(next, count).map((v) => (next() < 0.2 ? Number.NaN : v))));
+  }
 });
