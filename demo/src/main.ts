@@ -168,7 +168,7 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null): Promis
     const took = `${duration((performance.now() - started) / 1000)}${from ? `, resumed after epoch ${from.history.length}` : ''}`;
     const summary = last ? ` Validation accuracy ${percent(last.valAccuracy)} after ${last.epoch} epoch${last.epoch === 1 ? '' : 's'} (${took}).` : '';
     if (outcome.stopped === 'early-stopping') status('done', `Stopped early: the validation loss did not improve for ${settings.patience} epochs.${summary}`);
-    else if (outcome.stopped === 'stop') status('done', `Stopped.${summary}`);
+    else if (outcome.stopped) status('done', `Stopped.${summary}`);
     else status('done', `Done.${summary}`);
     progress.done(outcome.stopped ? 'Stopped' : 'Done');
   } catch (e) {

@@ -11,7 +11,7 @@ import type { Gpu } from '../../src/gpu/device';
 import { seedModel, type SeedModel } from '../../src/models/seed-models';
 import type { Sequential } from '../../src/models/sequential';
 import type { EpochRecord } from '../../src/report/types';
-import { fit } from '../../src/train/fit';
+import { fit, type FitResult } from '../../src/train/fit';
 import { Trainer, type Evaluation, type StepProgress, type TrainerState } from '../../src/train/trainer';
 import type { DemoSettings, RunPhase } from './controls';
 import { DeviceLostError, unlessLost } from './gpu';
@@ -59,7 +59,7 @@ export interface RunEvents {
 export interface RunOutcome {
   history: EpochRecord[];
   /** Why the run ended before its last epoch, if it did. */
-  stopped?: 'stop' | 'early-stopping';
+  stopped?: FitResult['stopped'];
 }
 
 export class TrainingRun {

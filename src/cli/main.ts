@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { DataError, GpuError, ShapeError, UsageError, WgmlError } from '../errors';
+import { DataError, GpuError, InterruptedError, ShapeError, UsageError, WgmlError } from '../errors';
 import { registerBench } from './bench';
 import { registerEvaluate } from './evaluate';
 import { registerProfile } from './profile';
@@ -12,7 +12,8 @@ import { registerTrain } from './train';
 
 /**
  * wgml's command line. Exit codes: 0 success; 2 bad usage or bad input (arguments, data files,
- * weights); 1 a failure at run time (no GPU, a diverged model, a GPU error).
+ * weights); 1 a failure at run time (no GPU, a diverged model, a GPU error); 130 interrupted by
+ * Ctrl-C (or SIGTERM) after saving a checkpoint.
  */
 const program = new Command('wgml')
   .description('Train and evaluate the Fashion-MNIST models of the seed report on WebGPU.')
@@ -31,5 +32,6 @@ function exitCode(e: unknown): number {
   if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // help and version exit 0
   if (e instanceof UsageError || e instanceof DataError || e instanceof ShapeError) return 2;
   if (e instanceof GpuError) return 1;
+  if (e instanceof InterruptedError) return 130;
   return 1;
 }

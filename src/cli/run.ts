@@ -13,6 +13,7 @@ import { Trainer, type Evaluation } from '../train/trainer';
 import { encodeWeights } from '../train/weights';
 import { CHECKPOINT_FILE, encodeCheckpoint, type Checkpoint, type RunConfig } from '../train/checkpoint';
 import { confusionTable } from '../report/confusion';
+import { InterruptedError } from '../errors';
 import { EpochProgress } from './progress';
 
 export interface RunSettings {
@@ -57,14 +58,23 @@ export async function trainAndReport(gpu: Gpu, data: FashionMnist, seed: SeedMod
     log(`step: ${trainer.trainProgram.calls.length} dispatches in one submit; activation memory ${mb(memory.planned)} planned vs ${mb(memory.naive)} without sharing`);
     if (resume) {
       trainer.importState(resume.state);
-      log(`resuming after epoch ${resume.epoch} (step ${resume.state.globalStep})`);
+      const inside = resume.state.epochProgress;
+      log(`resuming after epoch ${resume.epoch}${inside ? ` and step ${inside.step} of epoch ${resume.epoch + 1}` : ''} (step ${resume.state.globalStep})`);
     }
     const progress = new EpochProgress(settings.epochs);
     const config: RunConfig = { model: model.name, ...settings };
+    const checkpointFile = join(out, CHECKPOINT_FILE);
+    const interrupt = onInterrupt(() => {
+      progress.stop();
+      log('interrupted: stopping within a few steps to save a checkpoint (press Ctrl-C again to quit without it)');
+      trainer.requestStop();
+    });
     const result = await fit(trainer, {
       epochs: settings.epochs,
       patience: settings.patience,
       ...(resume ? { history: resume.history } : {}),
+      // Between epochs the last checkpoint is already on disk: stop there.
+      beforeEpoch: () => !interrupt.requested,
       onEpochStart: (_, steps) => progress.start(_, Math.min(steps * settings.batchSize, trainer.trainSplit.count)),
       onProgress: (_, p) => progress.update(p),
       onEpochEnd: async (r, _, history) => {
@@ -74,9 +84,22 @@ export async function trainAndReport(gpu: Gpu, data: FashionMnist, seed: SeedMod
             `val_loss ${r.valLoss.toFixed(4)}  val_acc ${r.valAccuracy.toFixed(4)}  ${r.seconds.toFixed(1)}s  ${Math.round(r.imagesPerSecond).toLocaleString('en-US')} img/s`,
         );
         const checkpoint = encodeCheckpoint(model, { config, epoch: r.epoch, history: [...history], state: await trainer.exportState(), affine: trainer.affine });
-        await writeFileAtomic(join(out, CHECKPOINT_FILE), checkpoint, { beforeRename: crashHook(r.epoch) });
+        await writeFileAtomic(checkpointFile, checkpoint, { beforeRename: crashHook(r.epoch) });
       },
-    });
+    }).finally(() => interrupt.dispose());
+    if (result.stopped === 'interrupted' || result.stopped === 'stop') {
+      progress.stop();
+      const done = result.history.length;
+      if (result.stopped === 'stop' && done === 0) throw new InterruptedError('Interrupted before the first epoch; nothing was saved.', 'Start the run again.');
+      let where = `after epoch ${done}`;
+      if (result.stopped === 'interrupted') {
+        // Inside an epoch: save where it stopped, so a resume continues from this very step.
+        const state = await trainer.exportState();
+        where = `at step ${state.epochProgress!.step} of ${trainer.stepsPerEpoch} in epoch ${done + 1}`;
+        await writeFileAtomic(checkpointFile, encodeCheckpoint(model, { config, epoch: done, history: result.history, state, affine: trainer.affine }));
+      }
+      throw new InterruptedError(`Interrupted ${where} of ${settings.epochs}; the checkpoint ${checkpointFile} holds the run up to there.`, `Continue it with \`wgml train --resume ${out}\` (npm run cli -- train --resume ${out}).`);
+    }
     if (result.stopped === 'early-stopping') log(`early stopping: validation loss has not improved for ${settings.patience} epochs`);
 
     const test = await trainer.evaluate('test', { probabilities: true });
@@ -100,6 +123,31 @@ export async function trainAndReport(gpu: Gpu, data: FashionMnist, seed: SeedMod
   } finally {
     trainer.release();
   }
+}
+
+/**
+ * Listens for Ctrl-C (SIGINT) and SIGTERM while a run trains: the first calls `first` (which asks
+ * the trainer to stop at its next progress point, to save a checkpoint there); a second Ctrl-C exits
+ * at once, leaving the last checkpoint as it was.
+ */
+function onInterrupt(first: () => void): { readonly requested: boolean; dispose(): void } {
+  let requested = false;
+  const handler = () => {
+    if (requested) process.exit(130);
+    requested = true;
+    first();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    get requested() {
+      return requested;
+    },
+    dispose() {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
 }
 
 /**

@@ -31,7 +31,7 @@ export interface RunConfig {
 
 export interface Checkpoint {
   config: RunConfig;
-  /** Epochs completed. */
+  /** Epochs completed (the state may also be part-way through the next: state.epochProgress). */
   epoch: number;
   history: EpochRecord[];
   state: TrainerState;
@@ -47,7 +47,17 @@ export function encodeCheckpoint(model: Sequential, c: Checkpoint): Uint8Array {
     { name: 'preprocess.scale', shape: [c.affine.scale.length], data: c.affine.scale },
     { name: 'preprocess.shift', shape: [c.affine.shift.length], data: c.affine.shift },
   ];
-  const meta = { config: c.config, epoch: c.epoch, history: c.history, globalStep: c.state.globalStep, updates: c.state.updates, optimizerState: Object.keys(c.state.optimizer) };
+  const progress = c.state.epochProgress;
+  const meta = {
+    config: c.config,
+    epoch: c.epoch,
+    history: c.history,
+    globalStep: c.state.globalStep,
+    updates: c.state.updates,
+    optimizerState: Object.keys(c.state.optimizer),
+    // A checkpoint taken inside epoch `epoch + 1` (an interrupted run): its step and metric words.
+    ...(progress ? { epochProgress: { step: progress.step, metrics: [...progress.metrics] } } : {}),
+  };
   return encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, model: model.name, state: JSON.stringify(meta) });
 }
 
@@ -55,7 +65,15 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint & 
   const { tensors, metadata } = decodeSafetensors(bytes, file);
   const bad = (what: string) => new DataError(`${file} is not a usable checkpoint: ${what}.`, 'Resume from the results folder of a `wgml train` run, or start a new run.');
   if (metadata.format !== CHECKPOINT_FORMAT) throw bad(`its format is '${metadata.format ?? 'none'}', not ${CHECKPOINT_FORMAT}`);
-  let meta: { config: RunConfig; epoch: number; history: EpochRecord[]; globalStep: number; updates: number; optimizerState: string[] };
+  let meta: {
+    config: RunConfig;
+    epoch: number;
+    history: EpochRecord[];
+    globalStep: number;
+    updates: number;
+    optimizerState: string[];
+    epochProgress?: { step: number; metrics: number[] };
+  };
   try {
     meta = JSON.parse(metadata.state ?? '');
   } catch {
@@ -65,6 +83,11 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint & 
   const counters = [meta?.epoch, meta?.globalStep, meta?.updates];
   if (typeof c !== 'object' || c === null || !counters.every((n) => Number.isSafeInteger(n) && (n as number) >= 0) || !Array.isArray(meta.history) || !Array.isArray(meta.optimizerState)) {
     throw bad('its run state is incomplete');
+  }
+  const progress = meta.epochProgress;
+  const isWord = (n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffffffff;
+  if (progress !== undefined && !(Number.isSafeInteger(progress?.step) && progress.step > 0 && Array.isArray(progress.metrics) && progress.metrics.every(isWord))) {
+    throw bad('its position inside an epoch is malformed');
   }
   let seed: SeedModel;
   try {
@@ -97,7 +120,13 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint & 
     config: c,
     epoch: meta.epoch,
     history: meta.history,
-    state: { params: gather(''), optimizer, globalStep: meta.globalStep, updates: meta.updates },
+    state: {
+      params: gather(''),
+      optimizer,
+      globalStep: meta.globalStep,
+      updates: meta.updates,
+      ...(progress ? { epochProgress: { step: progress.step, metrics: Uint32Array.from(progress.metrics) } } : {}),
+    },
     affine: { scale: scale as Float32Array<ArrayBuffer>, shift: shift as Float32Array<ArrayBuffer> },
   };
 }

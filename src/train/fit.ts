@@ -31,10 +31,14 @@ export interface FitOptions {
 
 export interface FitResult {
   history: EpochRecord[];
-  /** The last validation evaluation. */
-  validation: Evaluation;
-  /** Why the run ended before its last epoch, if it did. */
-  stopped?: 'stop' | 'early-stopping';
+  /** The last validation evaluation (none when the run was interrupted before an epoch ended). */
+  validation?: Evaluation;
+  /**
+   * Why the run ended before its last epoch, if it did: stopped between epochs (beforeEpoch said
+   * so), early stopping, or interrupted inside an epoch by trainer.requestStop() (the trainer's
+   * exportState() then holds the position, to resume from).
+   */
+  stopped?: 'stop' | 'early-stopping' | 'interrupted';
 }
 
 /** Trains for `epochs` epochs (or until early stopping), validating after each, as Keras' fit(). */
@@ -54,6 +58,10 @@ export async function fit(trainer: Trainer, options: FitOptions): Promise<FitRes
     options.onEpochStart?.(epoch, trainer.stepsPerEpoch);
     const started = performance.now();
     const train = await trainer.trainEpoch(epoch, (p) => options.onProgress?.(epoch, p));
+    if (train.interruptedAfter !== undefined) {
+      stopped = 'interrupted';
+      break;
+    }
     const seconds = (performance.now() - started) / 1000;
     if (!Number.isFinite(train.meanLoss)) {
       throw new GpuError(
@@ -82,6 +90,6 @@ export async function fit(trainer: Trainer, options: FitOptions): Promise<FitRes
       break;
     }
   }
-  if (!validation) validation = await trainer.evaluate('validation');
-  return { history, validation, ...(stopped ? { stopped } : {}) };
+  if (!validation && stopped !== 'interrupted') validation = await trainer.evaluate('validation');
+  return { history, ...(validation ? { validation } : {}), ...(stopped ? { stopped } : {}) };
 }

@@ -1,5 +1,5 @@
 import type { Gpu } from '../gpu/device';
-import { readF32, storageBuffer, writeBuffer } from '../gpu/buffers';
+import { readF32, readU32, storageBuffer, writeBuffer } from '../gpu/buffers';
 import { submitCalls } from '../gpu/kernel';
 import type { FashionMnist, Split } from '../data/fashion-mnist';
 import { uploadSplit, type GpuSplit } from '../data/gpu-dataset';
@@ -57,6 +57,22 @@ export interface TrainerState {
   globalStep: number;
   /** Optimiser updates taken: Adam's t. */
   updates: number;
+  /** Set when the state was taken inside an epoch (one stopped by requestStop): how far it got. */
+  epochProgress?: EpochProgress;
+}
+
+/** A position inside an epoch, from which the epoch continues exactly as if never stopped. */
+export interface EpochProgress {
+  /** Steps of the epoch already taken. */
+  step: number;
+  /** The epoch's loss and accuracy accumulators so far, the words of its GPU metrics buffer. */
+  metrics: Uint32Array;
+}
+
+/** What an epoch did; `interruptedAfter` is set when requestStop() ended it early. */
+export interface EpochMetrics extends Metrics {
+  /** Steps taken before the epoch stopped (its metrics cover only those). */
+  interruptedAfter?: number;
 }
 
 /** A compiled evaluation over one split, with its own metric accumulators. */
@@ -161,22 +177,46 @@ export class Trainer {
     return Math.ceil(this.trainSplit.count / this.options.batchSize);
   }
 
-  /** One pass over the (shuffled) training set; returns its mean loss and accuracy. */
-  async trainEpoch(epoch: number, onProgress?: (p: StepProgress) => void): Promise<Metrics> {
+  /**
+   * Ends the running (or next) epoch at its next progress point, a few steps on; exportState() then
+   * records the position, and a trainer that imports that state continues the epoch from there.
+   */
+  requestStop(): void {
+    this.stopRequested = true;
+  }
+
+  private stopRequested = false;
+  /** Where the last epoch stopped, if requestStop() ended it early. */
+  private stoppedAt: { step: number } | null = null;
+  /** Where the next epoch starts, from an imported state taken inside an epoch. */
+  private resumeAt: EpochProgress | null = null;
+
+  /**
+   * One pass over the (shuffled) training set; returns its mean loss and accuracy. An epoch ended
+   * early by requestStop() reports how many steps it took.
+   */
+  async trainEpoch(epoch: number, onProgress?: (p: StepProgress) => void): Promise<EpochMetrics> {
     const { gpu, options } = this;
     const n = this.trainSplit.count;
     const batch = options.batchSize;
     writeBuffer(gpu, this.trainSplit.order, permutation(n, options.seed, epoch));
 
-    const start = gpu.device.createCommandEncoder({ label: 'epoch start' });
-    clearMetrics(start, this.trainMetrics);
-    gpu.device.queue.submit([start.finish()]);
+    const from = this.resumeAt;
+    this.resumeAt = null;
+    this.stoppedAt = null;
+    if (from) {
+      writeBuffer(gpu, this.trainMetrics.buffer, from.metrics);
+    } else {
+      const start = gpu.device.createCommandEncoder({ label: 'epoch start' });
+      clearMetrics(start, this.trainMetrics);
+      gpu.device.queue.submit([start.finish()]);
+    }
 
     const steps = this.stepsPerEpoch;
     this.divergedAt = null;
     this.runningLoss = undefined;
     let pending: Promise<void> | null = null;
-    for (let s = 0; s < steps; s++) {
+    for (let s = from?.step ?? 0; s < steps; s++) {
       const batchStart = s * batch;
       writeStepUniform(gpu, this.buffers.step, { step: this.globalStep++, batchStart, rows: Math.min(batch, n - batchStart), seed: options.seed });
       this.optimizer.prepare(++this.updates);
@@ -203,12 +243,17 @@ export class Trainer {
         }
         pending = gpu.device.queue.onSubmittedWorkDone();
         onProgress?.({ step: s + 1, steps, images: Math.min(n, (s + 1) * batch), runningLoss: this.runningLoss });
+        if (this.stopRequested && s + 1 < steps) {
+          this.stopRequested = false;
+          this.stoppedAt = { step: s + 1 };
+          break;
+        }
       }
     }
     if (pending) await pending;
     const metrics = await readMetrics(gpu, this.trainMetrics);
     await gpu.settle(`epoch ${epoch}`);
-    return metrics;
+    return this.stoppedAt ? { ...metrics, interruptedAfter: this.stoppedAt.step } : metrics;
   }
 
   private runningLoss: number | undefined;
@@ -274,10 +319,22 @@ export class Trainer {
   async exportState(): Promise<TrainerState> {
     const optimizer: Record<string, Float32Array> = {};
     for (const [name, buffer] of Object.entries(this.optimizer.state)) optimizer[name] = await readF32(this.gpu, buffer, this.model.params.totalElements);
-    return { params: await this.readParams(), optimizer, globalStep: this.globalStep, updates: this.updates };
+    const state: TrainerState = { params: await this.readParams(), optimizer, globalStep: this.globalStep, updates: this.updates };
+    if (this.stoppedAt) state.epochProgress = { step: this.stoppedAt.step, metrics: await readU32(this.gpu, this.trainMetrics.buffer) };
+    return state;
   }
 
   importState(state: TrainerState): void {
+    const progress = state.epochProgress;
+    if (progress) {
+      const words = this.trainMetrics.buffer.size / 4;
+      if (!(Number.isInteger(progress.step) && progress.step > 0 && progress.step < this.stepsPerEpoch) || progress.metrics.length !== words) {
+        throw new UsageError(
+          `The saved state stopped at step ${progress.step} of an epoch with ${progress.metrics.length} metric words; this run has ${this.stepsPerEpoch} steps per epoch and ${words} words.`,
+          'Resume with the settings the state was saved with (batch size, training images).',
+        );
+      }
+    }
     this.writeParams(state.params);
     for (const [name, buffer] of Object.entries(this.optimizer.state)) {
       const values = state.optimizer[name];
@@ -288,6 +345,7 @@ export class Trainer {
     }
     this.globalStep = state.globalStep;
     this.updates = state.updates;
+    this.resumeAt = progress ?? null;
   }
 
   writeParams(values: Float32Array): void {

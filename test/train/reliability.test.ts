@@ -144,6 +144,25 @@ describe('malformed weights and checkpoints', () => {
     expect(c.state.params).toEqual(params);
   });
 
+  it('round-trips a position inside an epoch, and rejects a malformed one', () => {
+    const inside = encodeCheckpoint(model, {
+      config: { model: 'one-hidden', epochs: 5, batchSize: 32, lr: 0.03, optimizer: 'sgd', seed: 1, patience: null, validationSplit: 0 },
+      epoch: 2,
+      history: [],
+      state: { params, optimizer: {}, globalStep: 3800, updates: 3800, epochProgress: { step: 50, metrics: Uint32Array.of(7, 0xffffffff, 1600, 3) } },
+      affine,
+    });
+    expect(decodeCheckpoint(inside, 'c').state.epochProgress).toEqual({ step: 50, metrics: Uint32Array.of(7, 0xffffffff, 1600, 3) });
+    const text = new TextDecoder().decode(inside.subarray(0, 4000));
+    // The run state is JSON inside the header's JSON, hence the escaped quotes; same-length edits.
+    for (const [from, to] of [['step\\":50', 'step\\":-5'], ['4294967295', '4294967296']] as const) {
+      expect(text).toContain(from);
+      const broken = new Uint8Array(inside);
+      broken.set(new TextEncoder().encode(text.replace(from, to)));
+      expect(() => decodeCheckpoint(broken, 'c'), `${from} -> ${to}`).toThrow(/position inside an epoch is malformed/);
+    }
+  });
+
   it('rejects a checkpoint of another model, and one with a mismatched tensor', () => {
     const other = encodeWeights(seedModel('mlp').build(), new Float32Array(seedModel('mlp').build().params.totalElements), affine);
     expect(() => decodeCheckpoint(other, 'other')).toThrow(/not wgml-checkpoint/);

@@ -62,6 +62,39 @@ describe('checkpoints and resume', { timeout: 600_000 }, () => {
     expect(Buffer.from(weightsOf(dir).buffer).equals(Buffer.from(weightsOf(reference).buffer))).toBe(true);
   });
 
+  it('Ctrl-C mid-epoch saves a checkpoint at that step, and resuming from it matches bit for bit', async () => {
+    const dir = join(root, 'interrupted');
+    // vite-node itself, not through npx: npx dies of the signal and would hide wgml's exit code.
+    const child = spawn('node_modules/.bin/vite-node', ['src/cli/main.ts', ...RUN, '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // Epoch 1's checkpoint marks the start of epoch 2 (24 steps, a progress point every 8); a
+    // terminal's Ctrl-C signals the whole process group.
+    const deadline = Date.now() + 240_000;
+    while (!existsSync(join(dir, 'checkpoint.safetensors')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exited, output).toBe(130);
+    expect(output).toMatch(/Interrupted at step (\d+) of 24 in epoch 2 of 3/);
+    expect(output).toContain(`--resume ${dir}`);
+    const saved = checkpointOf(dir);
+    expect(saved.epoch).toBe(1);
+    const step = saved.state.epochProgress?.step ?? 0;
+    expect(step % 8 === 0 && step > 0 && step < 24, `stopped at step ${step}`).toBe(true);
+    expect(existsSync(join(dir, 'weights.safetensors'))).toBe(false);
+
+    const resumed = cli(['train', '--resume', dir]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(`resuming after epoch 1 and step ${step} of epoch 2`);
+    expect(Buffer.from(weightsOf(dir).buffer).equals(Buffer.from(weightsOf(reference).buffer))).toBe(true);
+    // The interrupted epoch's numbers are those of the uninterrupted run, too.
+    const history = checkpointOf(dir).history;
+    const want = checkpointOf(reference).history;
+    expect(history.map((r) => [r.loss, r.accuracy, r.valLoss, r.valAccuracy])).toEqual(want.map((r) => [r.loss, r.accuracy, r.valLoss, r.valAccuracy]));
+  });
+
   it('refuses to resume a finished run, and explains how to extend it', () => {
     const r = cli(['train', '--resume', reference]);
     expect(r.status).toBe(2);
