@@ -21,3 +21,7 @@ fn activate_grad(y: f32, act: u32) -> f32 {
     default: { return 1.0; }
   }
 }
+
+fn activate_grad4(y: vec4f, act: u32) -> vec4f {
+  return vec4f(activate_grad(y.x, act), activate_grad(y.y, act), activate_grad(y.z, act), activate_grad(y.w, act));
+}

@@ -1,11 +1,10 @@
 //! requires: random, step, activation_fns
 // Inverted dropout: y = x * mask / (1 - rate), mask[i] = 1 with probability 1 - rate.
 //
-// The mask is never stored. Element i's decision is lane i % 4 of
-//   pcg4d(seed, step, i / 4, STREAM)
-// (one hash serves four adjacent elements), kept iff its top 24 bits are >= THRESHOLD =
-// ceil(rate * 2^24), an integer comparison, so the CPU twin in test/oracle/loss.ts decides
-// bit-for-bit the same on any device. Forward and backward are the same product with the same mask
+// The mask is never stored. Element i's decision is lane i % 4 of one hash per four adjacent
+// elements, dropout_keep4 in random.wgsl, so the CPU twin in test/oracle/loss.ts decides
+// bit-for-bit the same on any device. (A dropout layer right before a max-pool runs no kernel of its
+// own: maxpool.wgsl applies the same mask as it reads; src/graph/compile.ts decides.) Forward and backward are the same product with the same mask
 // (dx = dy * mask / (1 - rate)), so one entry point serves both: the backward pass simply runs it
 // again with the same seed and step. Seed and step come from the step uniform (shaders/step.wgsl),
 // which the training loop rewrites with queue.writeBuffer: no pipeline or bind group per step.
@@ -40,8 +39,7 @@ override GATE_ACT: u32 = ACT_NONE;
 
 /** Which of the four elements 4t .. 4t+3 the mask keeps. */
 fn keep4(t: u32) -> vec4<bool> {
-  let h = pcg4d(vec4u(step.seed, step.step, t, STREAM));
-  return (h >> vec4u(8u)) >= vec4u(THRESHOLD);
+  return dropout_keep4(step.seed, step.step, t, STREAM, THRESHOLD);
 }
 
 /**
@@ -50,10 +48,6 @@ fn keep4(t: u32) -> vec4<bool> {
  */
 fn drop4(t: u32, x: vec4f, grad: vec4f) -> vec4f {
   return select(vec4f(0.0), x * SCALE * grad, keep4(t));
-}
-
-fn gate_grad4(y: vec4f) -> vec4f {
-  return vec4f(activate_grad(y.x, GATE_ACT), activate_grad(y.y, GATE_ACT), activate_grad(y.z, GATE_ACT), activate_grad(y.w, GATE_ACT));
 }
 
 /** Invocation t owns elements 4t .. 4t+3 (linearGrid over COUNT / 4). */
@@ -74,7 +68,7 @@ fn apply(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
       if (GATE_ACT != ACT_NONE) { y[k] = gate_y[i + k]; }
     }
   }
-  let out = drop4(t, x, gate_grad4(y));
+  let out = drop4(t, x, activate_grad4(y, GATE_ACT));
   for (var k = 0u; k < 4u; k++) {
     if (i + k < COUNT) { dst[i + k] = out[k]; }
   }
@@ -100,7 +94,7 @@ fn apply_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
   let t = group_index(gid, nwg);
   if (t * 4u >= COUNT) { return; }
   var grad = vec4f(1.0);
-  if (GATE_ACT != ACT_NONE) { grad = gate_grad4(gate_y4[t]); }
+  if (GATE_ACT != ACT_NONE) { grad = activate_grad4(gate_y4[t], GATE_ACT); }
   dst4[t] = drop4(t, src4[t], grad);
 }
 

@@ -1,3 +1,4 @@
+//! requires: random, step, activation_fns
 // 2-D max-pooling over NHWC with 'valid' windows of PH x PW every SH x SW pixels:
 //   forward   y[n,oy,ox,c] = max over the window, arg[n,oy,ox,c] = flat index in x of that max
 //             (ties and NaN: the first element wins unless a later one is strictly greater, so the
@@ -30,6 +31,17 @@ override OW: u32;
 // found by division, with no loop: the common case, and ~4x cheaper on a SIMD-on-CPU adapter.
 override DISJOINT: bool = false;
 override WG: u32 = 256u;
+// The vec4 entry points can also run the layers around the pool, in training (src/graph/compile.ts
+// fuses them): DROPOUT applies the dropout layer before the pool to x as it is read (its mask from
+// dropout_keep4, stream DROP_STREAM; the dropped tensor is never stored), and backward multiplies dx
+// by the same mask and scale; GATE_ACT (backward) multiplies it by act'(gate_y), the derivative of
+// the activation that produced x, so dx is the gradient at that activation's input. The products run
+// in the order the separate dropout kernel uses, so fused and unfused steps agree bit for bit.
+override DROPOUT: bool = false;
+override DROP_STREAM: u32 = 0u;
+override DROP_THRESHOLD: u32 = 0u;
+override DROP_SCALE: f32 = 1.0;
+override GATE_ACT: u32 = ACT_NONE;
 
 // The scalar and vec4 entry points bind the same slots with different element types; WGSL allows
 // that as long as no entry point uses both.
@@ -39,6 +51,8 @@ override WG: u32 = 256u;
 @group(0) @binding(0) var<storage, read> src4: array<vec4f>;
 @group(0) @binding(1) var<storage, read_write> arg4: array<vec4u>;
 @group(0) @binding(2) var<storage, read_write> dst4: array<vec4f>;
+@group(0) @binding(3) var<uniform> step: Step; // DROPOUT: seed and step of the mask
+@group(0) @binding(4) var<storage, read> gate_y4: array<vec4f>; // GATE_ACT: the activation's output, [N,H,W,C]
 
 struct Pixel {
   n: u32,
@@ -89,6 +103,18 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   arg[o] = best_at;
 }
 
+// The dropout mask of vec4 element i4 (elements 4·i4 .. +3, the hash dropout.wgsl gives them).
+fn keep4(i4: u32) -> vec4<bool> {
+  return dropout_keep4(step.seed, step.step, i4, DROP_STREAM, DROP_THRESHOLD);
+}
+
+// x's vec4 element i4 as the pool sees it: after the fused dropout, if any.
+fn pool_input4(i4: u32) -> vec4f {
+  let x = src4[i4];
+  if (!DROPOUT) { return x; }
+  return select(vec4f(0.0), x * DROP_SCALE, keep4(i4));
+}
+
 // forward with four channels per invocation: the same compare, componentwise.
 @compute @workgroup_size(WG)
 fn forward_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -96,11 +122,11 @@ fn forward_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   let o = flat_id(gid, nwg);
   if (o >= N * OH * OW * C4) { return; }
   let corner = window_corner(unflatten(o, OH, OW, C4), C4);
-  var best = src4[corner];
+  var best = pool_input4(corner);
   var best_at = lanes(corner);
   for (var t = 1u; t < PH * PW; t++) {
     let i = corner + tap(t, C4);
-    let v = src4[i];
+    let v = pool_input4(i);
     let wins = v > best;
     best = select(best, v, wins);
     best_at = select(best_at, lanes(i), wins);
@@ -164,7 +190,14 @@ fn backward_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
       let ix = cell.x * SW + kx;
       if (iy < H && ix < W) {
         let i = ((cell.n * H + iy) * W + ix) * C4 + cell.c;
-        dst4[i] = select(vec4f(0.0), g, a == lanes(i));
+        var routed = a == lanes(i);
+        var dx = g;
+        if (DROPOUT) {
+          routed = routed & keep4(i);
+          dx = dx * DROP_SCALE;
+        }
+        if (GATE_ACT != ACT_NONE) { dx = dx * activate_grad4(gate_y4[i], GATE_ACT); }
+        dst4[i] = select(vec4f(0.0), dx, routed);
       }
     }
   }

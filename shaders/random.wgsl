@@ -15,3 +15,13 @@ fn pcg4d(input: vec4u) -> vec4u {
 fn unit_float(bits: u32) -> f32 {
   return f32(bits >> 8u) * (1.0 / 16777216.0);
 }
+
+/**
+ * Inverted dropout's decisions for elements 4t .. 4t+3 of a layer's tensor: lane k of
+ * pcg4d(seed, step, t, stream) keeps element 4t + k iff its top 24 bits are >= threshold
+ * (ceil(rate * 2^24)), an integer comparison the CPU twin (test/oracle/loss.ts) matches bit for bit.
+ * Shared by dropout.wgsl and the dropout max-pool fuses (maxpool.wgsl).
+ */
+fn dropout_keep4(seed: u32, step: u32, t: u32, stream: u32, threshold: u32) -> vec4<bool> {
+  return (pcg4d(vec4u(seed, step, t, stream)) >> vec4u(8u)) >= vec4u(threshold);
+}

@@ -5,6 +5,7 @@ import { mebibytes } from '../gpu/buffers';
 import { activationBackward } from '../kernels/activation';
 import { gatherBatch } from '../kernels/gather';
 import type { GpuSplit } from '../data/gpu-dataset';
+import { Dropout } from '../layers/dropout';
 import { sizeOf, type Gate, type Layer, type LayerContext } from '../layers/layer';
 import type { Sequential } from '../models/sequential';
 import { planMemory, type MemoryPlan } from './memory-plan';
@@ -78,6 +79,9 @@ export async function compile(gpu: Gpu, model: Sequential, buffers: ModelBuffers
     ],
   });
 
+  // A dropout layer the next layer runs inside its own kernels (training only): it gets no op, no
+  // tensor and no backward of its own (e.g. max-pool reads conv -> dropout -> pool's input once).
+  const absorbed = (i: number): boolean => training && layers[i] instanceof Dropout && !!layers[i + 1]?.fusesInputDropout?.(shapes[i + 1]!);
   const scratch = new Map<string, TensorRef>();
   const context = (i: number): LayerContext => ({
     gpu,
@@ -88,6 +92,7 @@ export async function compile(gpu: Gpu, model: Sequential, buffers: ModelBuffers
     params: layerBindings(model.params, i, buffers.params),
     stepUniform: buffers.step,
     index: i,
+    inputDropout: i > 0 && absorbed(i - 1) ? { rate: (layers[i - 1] as Dropout).rate, stream: i - 1 } : null,
     scratch(name, bytes) {
       const key = `${i}:${name}`;
       let t = scratch.get(key);
@@ -97,10 +102,10 @@ export async function compile(gpu: Gpu, model: Sequential, buffers: ModelBuffers
   });
 
   // Forward. acts[i] is layer i's input; a layer that is an identity here shares its input's tensor.
-  const skipped = (l: Layer) => l.aliasesInput || (!training && l.trainingOnly);
+  const skipped = (l: Layer, i: number) => l.aliasesInput || (!training && l.trainingOnly) || absorbed(i);
   const acts: TensorRef[] = [x];
   layers.forEach((layer, i) => {
-    if (skipped(layer)) {
+    if (skipped(layer, i)) {
       acts.push(acts[i]!);
       return;
     }
@@ -119,14 +124,14 @@ export async function compile(gpu: Gpu, model: Sequential, buffers: ModelBuffers
     const firstWithParams = layers.findIndex((_, i) => model.params.entries.some((e) => e.layer === i));
     for (let i = layers.length - 1; i >= 0; i--) {
       const layer = layers[i]!;
-      if (layer.aliasesInput) continue;
+      if (layer.aliasesInput || absorbed(i)) continue;
       const needsDx = i > firstWithParams;
-      // The activation that produced this layer's input, looking through free reshapes.
+      // The activation that produced this layer's input, looking through free reshapes and a dropout it runs.
       let p = i - 1;
-      while (p >= 0 && layers[p]!.aliasesInput) p--;
+      while (p >= 0 && (layers[p]!.aliasesInput || absorbed(p))) p--;
       const producerAct = p >= 0 ? layers[p]!.activation : 'linear';
       const gateAct = producerAct === 'linear' || producerAct === 'softmax' ? null : producerAct;
-      const fused: Gate | null = gateAct && layer.fusesInputGate ? { act: gateAct, y: acts[i]! } : null;
+      const fused: Gate | null = gateAct && layer.fusesInputGate?.(shapes[i]!) ? { act: gateAct, y: acts[i]! } : null;
 
       const dx = needsDx ? program.tensor(`${layer.name} grad input`, batch * sizeOf(shapes[i]!) * 4) : null;
       layer.backward({

@@ -47,7 +47,7 @@ const unused = new WeakMap<GPUDevice, GPUBuffer>();
 export function unusedBinding(gpu: Gpu): GPUBuffer {
   let b = unused.get(gpu.device);
   if (!b) {
-    b = gpu.device.createBuffer({ label: 'unused binding', size: 16, usage: GPUBufferUsage.STORAGE });
+    b = gpu.device.createBuffer({ label: 'unused binding', size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.UNIFORM });
     unused.set(gpu.device, b);
   }
   return b;

@@ -20,10 +20,15 @@ export function dropoutThreshold(rate: number): number {
 const WG = 256;
 const PER_INVOCATION = 4; // elements per pcg4d hash (fixed in the shader)
 
-function dropoutCall(gpu: Gpu, spec: DropoutSpec, mode: 'apply' | 'apply_in_place', bindings: Binding[], label: string, gateAct: Activation = 'linear'): Promise<KernelCall> {
-  const { rate, count, stream } = spec;
+/** Throws a UsageError for a rate outside [0, 1) or a stream that is not a u32. */
+export function checkDropout({ rate, stream }: Pick<DropoutSpec, 'rate' | 'stream'>): void {
   if (!(rate >= 0 && rate < 1)) throw new UsageError(`Dropout rate must be in [0, 1); got ${rate}.`);
   if (!Number.isInteger(stream) || stream < 0 || stream > 0xffffffff) throw new UsageError(`Dropout stream must be a u32; got ${stream}.`);
+}
+
+function dropoutCall(gpu: Gpu, spec: DropoutSpec, mode: 'apply' | 'apply_in_place', bindings: Binding[], label: string, gateAct: Activation = 'linear'): Promise<KernelCall> {
+  const { rate, count, stream } = spec;
+  checkDropout(spec);
   return kernel(gpu, {
     label: `${label} p=${rate} n=${count}`,
     shader: 'dropout',

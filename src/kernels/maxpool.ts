@@ -1,6 +1,8 @@
 import { ShapeError } from '../errors';
 import type { Gpu } from '../gpu/device';
 import { kernel, linearGrid, type Binding, type KernelCall } from '../gpu/kernel';
+import { ACTIVATION_CODE, unusedBinding, type Activation } from './activation';
+import { checkDropout, dropoutThreshold, type DropoutSpec } from './dropout';
 
 /** A max-pooling layer over NHWC input, Keras-style: 'valid' windows; the stride defaults to the pool size. */
 export interface MaxPoolShape {
@@ -81,6 +83,42 @@ export function maxPoolPlan(shape: MaxPoolShape, batch: number, pass: MaxPoolPas
   return { entry: 'backward', vec4, disjoint, invocations: batch * g.h * g.w * g.c };
 }
 
+/** A dropout layer run inside the pool's vec4 kernels (training): see shaders/maxpool.wgsl. */
+export interface PoolDropout extends Omit<DropoutSpec, 'count'> {
+  /** The per-step uniform (shaders/step.wgsl): the mask's seed and step. */
+  step: Binding;
+}
+
+/** What the vec4 kernels can fuse: the dropout before the pool, and (backward) the activation before that. */
+export interface PoolFusion {
+  dropout?: PoolDropout;
+  /** Backward: multiply dx by act'(y), y the activation's output (the pool's, or the dropout's, input). */
+  gate?: { y: Binding; act: Activation };
+}
+
+/** Overrides and extra bindings (3: step, 4: gate y) of a fusion; the vec4 entry points always bind them. */
+function fusion(gpu: Gpu, f: PoolFusion, plan: MaxPoolPlan, pass: MaxPoolPass): { constants: Record<string, number>; bindings: Binding[] } {
+  if (!plan.vec4) {
+    if (f.dropout || f.gate) throw new Error(`maxpool: only the vec4 ${pass} path fuses dropout or an activation gradient`);
+    return { constants: {}, bindings: [] };
+  }
+  const d = f.dropout;
+  if (d) checkDropout(d);
+  const constants = {
+    DROPOUT: Number(!!d),
+    DROP_STREAM: d?.stream ?? 0,
+    DROP_THRESHOLD: d ? dropoutThreshold(d.rate) : 0,
+    DROP_SCALE: d ? 1 / (1 - d.rate) : 1,
+    GATE_ACT: ACTIVATION_CODE[f.gate?.act ?? 'linear'],
+  };
+  const step = d?.step ?? unusedBinding(gpu);
+  return { constants, bindings: pass === 'forward' ? [step] : [step, f.gate?.y ?? unusedBinding(gpu)] };
+}
+
+function fusionLabel(f: PoolFusion): string {
+  return `${f.dropout ? ` + dropout p=${f.dropout.rate}` : ''}${f.gate ? ` + ${f.gate.act} grad` : ''}`;
+}
+
 function overrides(g: MaxPoolGeometry, batch: number, disjoint: boolean): Record<string, number> {
   if (!Number.isInteger(batch) || batch < 1) throw new ShapeError(`maxpool: batch must be a positive integer, got ${batch}.`);
   return { N: batch, H: g.h, W: g.w, C: g.c, PH: g.ph, PW: g.pw, SH: g.sh, SW: g.sw, OH: g.oh, OW: g.ow, DISJOINT: Number(disjoint), WG };
@@ -101,17 +139,19 @@ export async function maxPoolForward(
   io: { x: Binding; y: Binding; argmax: Binding },
   label = 'maxpool forward',
   choice: MaxPoolChoice = {},
+  fused: Pick<PoolFusion, 'dropout'> = {},
 ): Promise<KernelCall> {
   const g = maxPoolGeometry(shape);
   const plan = maxPoolPlan(shape, batch, 'forward', choice);
   const outputs = batch * g.oh * g.ow * g.c;
+  const f = fusion(gpu, fused, plan, 'forward');
   return kernel(gpu, {
-    label: describe(label, g, batch),
+    label: describe(label, g, batch) + fusionLabel(fused),
     shader: 'maxpool',
     entry: plan.entry,
     // The forward pass ignores DISJOINT: a constant value keeps one pipeline per shape.
-    constants: overrides(g, batch, false),
-    bindings: [io.x, io.argmax, io.y],
+    constants: { ...overrides(g, batch, false), ...f.constants },
+    bindings: [io.x, io.argmax, io.y, ...f.bindings],
     workgroups: linearGrid(plan.invocations, WG),
     // Comparisons; x read once (for disjoint windows), y and argmax written once: the same on both paths.
     flops: outputs * g.ph * g.pw,
@@ -130,19 +170,21 @@ export async function maxPoolBackward(
   io: { dy: Binding; argmax: Binding; dx: Binding },
   label = 'maxpool grad',
   choice: MaxPoolChoice = {},
+  fused: PoolFusion = {},
 ): Promise<KernelCall> {
   const g = maxPoolGeometry(shape);
   const plan = maxPoolPlan(shape, batch, 'backward', choice);
+  const f = fusion(gpu, fused, plan, 'backward');
   const inputs = batch * g.h * g.w * g.c;
   const outputs = batch * g.oh * g.ow * g.c;
   // Windows per input element, at most: ceil(pool / stride) each way.
   const overlap = Math.ceil(g.ph / g.sh) * Math.ceil(g.pw / g.sw);
   return kernel(gpu, {
-    label: describe(label, g, batch),
+    label: describe(label, g, batch) + fusionLabel(fused),
     shader: 'maxpool',
     entry: plan.entry,
-    constants: overrides(g, batch, plan.disjoint),
-    bindings: [io.dy, io.argmax, io.dx],
+    constants: { ...overrides(g, batch, plan.disjoint), ...f.constants },
+    bindings: [io.dy, io.argmax, io.dx, ...f.bindings],
     workgroups: linearGrid(plan.invocations, WG),
     // Compare-and-adds per input; dx written once, dy and argmax read once each: the same on both paths.
     flops: inputs * overlap,

@@ -16,7 +16,6 @@ export interface Conv2dOptions {
 /** 2-D convolution over NHWC input with HWIO weights and a fused bias + activation (Keras' Conv2D). */
 export class Conv2d implements Layer {
   readonly kind = 'Conv2D';
-  readonly fusesInputGate = true;
   readonly activation: Activation;
   readonly kh: number;
   readonly kw: number;
@@ -40,6 +39,10 @@ export class Conv2d implements Layer {
     }
     const [h, w, cin] = input as [number, number, number];
     return { h, w, cin, kh: this.kh, kw: this.kw, cout: this.options.filters, stride: this.options.strides ?? 1, padding: this.options.padding ?? 'valid' };
+  }
+
+  fusesInputGate(): boolean {
+    return true;
   }
 
   outputShape(input: Shape): Shape {

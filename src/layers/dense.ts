@@ -11,7 +11,6 @@ import type { TensorRef } from '../graph/program';
  */
 export class Dense implements Layer {
   readonly kind = 'Dense';
-  readonly fusesInputGate = true;
 
   constructor(
     readonly units: number,
@@ -21,6 +20,10 @@ export class Dense implements Layer {
     if (!Number.isInteger(units) || units < 1) {
       throw new ShapeError(`${name}: a Dense layer needs a positive whole number of units, got ${units}.`);
     }
+  }
+
+  fusesInputGate(): boolean {
+    return true;
   }
 
   outputShape(input: Shape): Shape {

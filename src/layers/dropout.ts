@@ -12,13 +12,16 @@ export class Dropout implements Layer {
   readonly kind = 'Dropout';
   readonly activation = 'linear' as const;
   readonly trainingOnly = true;
-  readonly fusesInputGate = true;
 
   constructor(
     readonly rate: number,
     readonly name = 'dropout',
   ) {
     if (!(rate >= 0 && rate < 1)) throw new ShapeError(`${name}: the dropout rate must be at least 0 and below 1, got ${rate}.`);
+  }
+
+  fusesInputGate(): boolean {
+    return true;
   }
 
   outputShape(input: Shape): Shape {

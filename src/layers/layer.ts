@@ -31,10 +31,22 @@ export interface LayerContext {
   /** A stable index of the layer in its model, e.g. to give each dropout layer its own random stream. */
   readonly index: number;
   /**
+   * The dropout layer right before this one, when this layer runs it (training only; offered to
+   * layers whose `fusesInputDropout` says yes): forward applies it to x as it reads it, backward
+   * applies its mask to dx, and it has no kernel or tensor of its own.
+   */
+  readonly inputDropout: FusedDropout | null;
+  /**
    * A transient tensor private to this layer, e.g. max-pool's arg-max indices. The same name gives
    * the same tensor in forward and backward, so the planner keeps it alive from one to the other.
    */
   scratch(name: string, bytes: number): TensorRef;
+}
+
+/** A dropout layer folded into the next layer's kernels: its rate, and its random stream (its layer index). */
+export interface FusedDropout {
+  readonly rate: number;
+  readonly stream: number;
 }
 
 /** The backward pass through an activation, fused into the kernel that produces an input gradient. */
@@ -72,8 +84,13 @@ export interface Layer {
   paramSpecs(input: Shape): ParamSpec[];
   /** True when the layer's output is its input, reinterpreted (flatten): no op, no memory. */
   readonly aliasesInput?: boolean;
-  /** True when backward can fold an activation gradient into the dx it writes. */
-  readonly fusesInputGate?: boolean;
+  /** True when backward can fold an activation gradient into the dx it writes, for this input shape. */
+  fusesInputGate?(input: Shape): boolean;
+  /**
+   * True when, for this input shape, the layer can run the dropout layer before it (see
+   * LayerContext.inputDropout) and then also fuses the gradient of the activation before that.
+   */
+  fusesInputDropout?(input: Shape): boolean;
   /** Identity at inference (dropout): skipped in eval programs. */
   readonly trainingOnly?: boolean;
   forward(ctx: LayerContext, x: TensorRef, y: TensorRef, training: boolean): void;

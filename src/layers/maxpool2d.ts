@@ -1,6 +1,6 @@
 import { ShapeError } from '../errors';
 import type { TensorRef } from '../graph/program';
-import { maxPoolBackward, maxPoolForward, maxPoolGeometry, type MaxPoolShape } from '../kernels/maxpool';
+import { maxPoolBackward, maxPoolForward, maxPoolGeometry, maxPoolPlan, type MaxPoolShape } from '../kernels/maxpool';
 import { sizeOf, type BackwardContext, type Layer, type LayerContext, type Shape } from './layer';
 
 export interface MaxPoolOptions {
@@ -43,6 +43,16 @@ export class MaxPool2d implements Layer {
     return [];
   }
 
+  /** The vec4 kernels (C % 4 == 0, windows that do not overlap) fuse an activation gradient and a dropout before the pool. */
+  fusesInputGate(input: Shape): boolean {
+    const shape = this.shape(input);
+    return maxPoolPlan(shape, 1, 'forward').vec4 && maxPoolPlan(shape, 1, 'backward').vec4;
+  }
+
+  fusesInputDropout(input: Shape): boolean {
+    return this.fusesInputGate(input);
+  }
+
   forward(ctx: LayerContext, x: TensorRef, y: TensorRef): void {
     const shape = this.shape(ctx.input);
     const argmax = ctx.scratch('argmax', ctx.batch * sizeOf(ctx.output) * 4);
@@ -51,22 +61,27 @@ export class MaxPool2d implements Layer {
       reads: [x],
       writes: [y, argmax],
       build: async (bind) => [
-        await maxPoolForward(ctx.gpu, shape, ctx.batch, { x: bind(x), y: bind(y), argmax: bind(argmax) }, `${this.name} forward`),
+        await maxPoolForward(ctx.gpu, shape, ctx.batch, { x: bind(x), y: bind(y), argmax: bind(argmax) }, `${this.name} forward`, {}, {
+          ...(ctx.inputDropout ? { dropout: { ...ctx.inputDropout, step: { buffer: ctx.stepUniform } } } : {}),
+        }),
       ],
     });
   }
 
   backward(ctx: BackwardContext): void {
-    const { dx, dy } = ctx;
+    const { dx, dy, gate, inputDropout } = ctx;
     if (!dx) return;
     const shape = this.shape(ctx.input);
     const argmax = ctx.scratch('argmax', ctx.batch * sizeOf(ctx.output) * 4);
     ctx.program.op({
       label: `${this.name} grad`,
-      reads: [dy, argmax],
+      reads: gate ? [dy, argmax, gate.y] : [dy, argmax],
       writes: [dx],
       build: async (bind) => [
-        await maxPoolBackward(ctx.gpu, shape, ctx.batch, { dy: bind(dy), argmax: bind(argmax), dx: bind(dx) }, `${this.name} grad`),
+        await maxPoolBackward(ctx.gpu, shape, ctx.batch, { dy: bind(dy), argmax: bind(argmax), dx: bind(dx) }, `${this.name} grad`, {}, {
+          ...(inputDropout ? { dropout: { ...inputDropout, step: { buffer: ctx.stepUniform } } } : {}),
+          ...(gate ? { gate: { y: bind(gate.y), act: gate.act } } : {}),
+        }),
       ],
     });
   }

@@ -31,7 +31,8 @@ const NETWORKS: { name: string; build: () => Sequential }[] = [
   {
     // Every backward kernel and every way an activation's gradient is applied: fused into a conv's
     // input gradient (conv_b <- conv_a's relu), into dropout's (dropout <- conv_b's sigmoid), into a
-    // dense layer's (dense_b <- dense_a's relu), and as its own op where max-pool cannot (pool_b <- conv_c's relu).
+    // dense layer's (dense_b <- dense_a's relu), and as its own op where max-pool cannot (pool_b <-
+    // conv_c's relu: 3 channels keep pool_b off the vec4 kernels that could fuse it).
     name: 'conv, strided conv, dropout, pool, 1x1 conv, pool, dense',
     build: () =>
       new Sequential('tiny-cnn', [6, 7, 2], [
@@ -39,11 +40,27 @@ const NETWORKS: { name: string; build: () => Sequential }[] = [
         new Conv2d({ filters: 5, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'sigmoid' }, 'conv_b'),
         new Dropout(0.25, 'dropout'),
         new MaxPool2d({ poolSize: 2 }, 'pool_a'),
-        new Conv2d({ filters: 4, kernelSize: 1, activation: 'relu' }, 'conv_c'),
+        new Conv2d({ filters: 3, kernelSize: 1, activation: 'relu' }, 'conv_c'),
         new MaxPool2d({ poolSize: [1, 2] }, 'pool_b'),
         new Flatten('flatten'),
         new Dense(5, 'relu', 'dense_a'),
         new Dense(3, 'softmax', 'dense_b'),
+      ]),
+  },
+  {
+    // The fusions around max-pool's vec4 kernels (channels % 4 == 0, windows that do not overlap):
+    // the dropout before pool_a runs inside it, with conv_a's relu gradient; pool_b fuses conv_b's
+    // sigmoid gradient.
+    name: 'conv (relu), dropout + pool fused, conv (sigmoid), pool with fused gate, dense',
+    build: () =>
+      new Sequential('fused-pool-cnn', [7, 9, 2], [
+        new Conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }, 'conv_a'),
+        new Dropout(0.3, 'dropout'),
+        new MaxPool2d({ poolSize: 2 }, 'pool_a'),
+        new Conv2d({ filters: 4, kernelSize: 2, padding: 'same', activation: 'sigmoid' }, 'conv_b'),
+        new MaxPool2d({ poolSize: [1, 2] }, 'pool_b'),
+        new Flatten('flatten'),
+        new Dense(3, 'softmax', 'dense'),
       ]),
   },
   {
@@ -96,6 +113,13 @@ describe('gradient check through a compiled training step', () => {
             },
           },
         });
+        const kernels = program.calls.map((c) => c.label);
+        if (model.name === 'fused-pool-cnn') {
+          expect(kernels.filter((l) => /^(dropout|relu|sigmoid)/.test(l)), 'no dropout or activation-gradient kernel of their own').toEqual([]);
+          expect(kernels.filter((l) => l.includes('+ dropout p=0.3'))).toHaveLength(2);
+          expect(kernels.filter((l) => / \+ (relu|sigmoid) grad$/.test(l))).toHaveLength(2);
+        }
+        if (model.name === 'tiny-cnn') expect(kernels, 'the gradient max-pool cannot fuse runs as its own op').toContain('relu backward');
         if (model.name === 'aligned-cnn' && eightLaneSubgroups(g)) {
           const geometry = conv2dGeometry({ h: 5, w: 6, cin: 16, kh: 3, kw: 3, cout: 8, padding: 'same' });
           for (const pass of ['forward', 'backward_input', 'backward_filter'] as const) {

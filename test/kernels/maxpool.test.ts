@@ -15,7 +15,9 @@ import {
 import { expectClose } from '../support/compare';
 import { checked, poisoned, useGpu } from '../support/gpu';
 import { randomF32, testRng } from '../support/random';
+import { stepUniform, writeStepUniform } from '../../src/kernels/step';
 import { maxPoolBackwardRef, maxPoolForwardRef, type PoolDims } from '../oracle/conv';
+import { dropoutMaskRef, dropoutRef } from '../oracle/loss';
 
 const gpu = useGpu();
 
@@ -177,4 +179,67 @@ describe('maxpool', () => {
     it(`NaN inputs: ${name(k)}`, () =>
       check(k, (next, count) => fewValues(next, count).map((v) => (next() < 0.2 ? Number.NaN : v))));
   }
+});
+
+/**
+ * The vec4 kernels with the layers around the pool fused in (what the compiler does for
+ * conv -> dropout -> pool in training): forward pools x ⊙ mask / (1 - rate); backward routes dy to
+ * the arg-max, then applies the mask, the scale and act'(y) of the activation that produced x.
+ */
+describe('maxpool with a fused dropout and activation gradient', () => {
+  const fusedCases: { k: Case; rate: number; act: 'relu' | 'sigmoid' | 'linear' }[] = [
+    { k: { n: 2, h: 7, w: 9, c: 8 }, rate: 0.3, act: 'relu' }, // odd sizes: pixels in no window
+    { k: { n: 3, h: 11, w: 13, c: 12, ph: 2, pw: 3, sh: 3, sw: 4 }, rate: 0.5, act: 'sigmoid' }, // gaps
+    { k: { n: 2, h: 28, w: 28, c: 64 }, rate: 0.2, act: 'relu' }, // the CNN's first pool
+    { k: { n: 2, h: 6, w: 6, c: 4 }, rate: 0, act: 'linear' }, // no dropout and no gate: the plain kernel's numbers
+  ];
+  for (const { k, rate, act } of fusedCases) {
+    it(`${name(k)}, dropout ${rate}, ${act} gradient`, async () => {
+      const g = gpu();
+      const { seed, next } = testRng();
+      const geo = maxPoolGeometry(k);
+      const d: PoolDims = { ...geo, n: k.n };
+      const inputs = k.n * k.h * k.w * k.c;
+      const outputs = k.n * geo.oh * geo.ow * k.c;
+      // The activation's output: ReLU's has exact zeros (and dropped elements tie with them), sigmoid's lies in (0, 1).
+      const y = Float32Array.from(randomF32(next, inputs), (v) => (act === 'relu' ? Math.max(v, 0) : act === 'sigmoid' ? 1 / (1 + Math.exp(-v)) : v));
+      const dy = randomF32(next, outputs);
+      const stream = 3;
+      const draw = { seed: Math.floor(next() * 2 ** 32), step: 41 };
+      const step = stepUniform(g);
+      writeStepUniform(g, step, { step: draw.step, batchStart: 0, rows: k.n, seed: draw.seed });
+      const mask = dropoutMaskRef(inputs, rate, draw.seed, draw.step, stream);
+      const dropped = dropoutRef(y, mask, rate);
+      const want = maxPoolForwardRef(dropped, d);
+      const routed = maxPoolBackwardRef(dy, want.argmax, d);
+      const wantDx = dropoutRef(routed, mask, rate).map((v, i) => v * (act === 'relu' ? Number(y[i]! > 0) : act === 'sigmoid' ? y[i]! * (1 - y[i]!) : 1));
+
+      const dropout = rate > 0 ? { dropout: { rate, stream, step } } : {};
+      const out = poisoned(g, outputs);
+      const argmax = storageBuffer(g, 'argmax', outputs * 4, new Uint32Array(outputs).fill(0xffffffff));
+      const yBuf = bufferFrom(g, 'y', y);
+      const fwd = await maxPoolForward(g, k, k.n, { x: yBuf, y: out, argmax }, 'maxpool forward', {}, dropout);
+      expect(fwd.pipeline.label.startsWith('maxpool:forward_vec4:'), fwd.pipeline.label).toBe(true);
+      const [gotY, gotArg] = await checked(g, async () => {
+        submitCalls(g, [fwd]);
+        return [await readF32(g, out), await readU32(g, argmax)] as const;
+      });
+      // Scaled by f32(1 / (1 - rate)) on the GPU, by 1 / (1 - rate) in the oracle: close, not equal.
+      expectClose(gotY, want.y, `forward, seed ${seed}`);
+      expectSameIndices(gotArg, want.argmax, `seed ${seed}`);
+
+      const dx = poisoned(g, inputs);
+      const gate = act === 'linear' ? {} : { gate: { y: yBuf, act } };
+      const bwd = await maxPoolBackward(g, k, k.n, { dy: bufferFrom(g, 'dy', dy), argmax, dx }, 'maxpool grad', {}, { ...dropout, ...gate });
+      expect(bwd.pipeline.label.startsWith('maxpool:backward_vec4:'), bwd.pipeline.label).toBe(true);
+      expectClose(await checked(g, async () => (submitCalls(g, [bwd]), readF32(g, dx))), wantDx, `backward, seed ${seed}`);
+    });
+  }
+
+  it('the scalar paths refuse to fuse', async () => {
+    const g = gpu();
+    const b = poisoned(g, 64);
+    const step = stepUniform(g);
+    await expect(maxPoolForward(g, { h: 4, w: 4, c: 4 }, 1, { x: b, y: b, argmax: b }, 'f', { vec4: false }, { dropout: { rate: 0.5, stream: 0, step } })).rejects.toThrow(/only the vec4/);
+  });
 });
