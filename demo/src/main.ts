@@ -88,9 +88,9 @@ const dataPanel = new DataPanel((loaded) => {
 
 function setPhase(phase: RunPhase): void {
   controls.setPhase(phase);
-  if (phase === 'pausing') status('pausing', 'Pausing at the end of this epoch…');
-  if (phase === 'paused') status('paused', 'Paused. Resume to go on with the next epoch, or stop.');
-  if (phase === 'stopping') status('stopping', 'Stopping at the end of this epoch…');
+  if (phase === 'pausing') status('pausing', 'Pausing within a few steps…');
+  if (phase === 'paused') status('paused', 'Paused. Resume to go on where it stopped, or stop.');
+  if (phase === 'stopping') status('stopping', 'Stopping within a few steps…');
   if (phase === 'running') status('running', 'Training…');
 }
 

@@ -1,9 +1,10 @@
 /**
  * One training run, driven epoch by epoch by src/train/fit.ts on the public Trainer API, plus pause
  * and stop: train an epoch (the trainer awaits the GPU every few steps, so the page stays
- * responsive), evaluate, checkpoint, report; pause and stop take effect at the next epoch boundary,
- * since a Trainer epoch cannot be interrupted from outside. The checkpoint (in memory) lets a run
- * whose device was lost continue on a new device exactly as if never interrupted.
+ * responsive), evaluate, checkpoint, report. Pause and stop act within a few steps
+ * (trainer.requestStop ends the epoch at its next progress point, and the next fit() continues it
+ * exactly where it stopped). The checkpoint (in memory, at each epoch's end) lets a run whose device
+ * was lost continue on a new device exactly as if never interrupted.
  */
 import type { FashionMnist } from '../../src/data';
 import type { PixelAffine } from '../../src/data/preprocess';
@@ -105,10 +106,11 @@ export class TrainingRun {
     return this.trainer.trainSplit.count;
   }
 
-  /** Pause at the end of the running epoch. */
+  /** Pause within a few steps (the trainer stops the epoch at its next progress point and continues it on resume). */
   pause(): void {
     if (this.stopRequested) return;
     this.pauseRequested = true;
+    this.trainer.requestStop();
     this.events.phase(this.wake ? 'paused' : 'pausing');
   }
 
@@ -118,9 +120,10 @@ export class TrainingRun {
     else this.events.phase('running');
   }
 
-  /** Stop at the end of the running epoch (at once when paused). */
+  /** Stop within a few steps (at once when paused); the results stay those of the last finished epoch. */
   stop(): void {
     this.stopRequested = true;
+    this.trainer.requestStop();
     this.events.phase('stopping');
     this.wake?.();
   }
@@ -146,22 +149,36 @@ export class TrainingRun {
     }
   }
 
-  private fit(): ReturnType<typeof fit> {
+  /** fit(), again after each pause inside an epoch: the trainer continues the epoch where it stopped. */
+  private async fit(): Promise<FitResult> {
+    let history = [...this.done];
+    for (;;) {
+      const result = await this.fitFrom(history);
+      if (result.stopped !== 'interrupted') return result;
+      history = result.history;
+      if (!(await this.waitWhilePaused())) return { ...result, stopped: 'stop' };
+    }
+  }
+
+  /** Waits while paused; false once the run should stop. */
+  private async waitWhilePaused(): Promise<boolean> {
+    if (this.pauseRequested && !this.stopRequested) {
+      this.events.phase('paused');
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = null;
+      if (!this.stopRequested) this.events.phase('running');
+    }
+    return !this.stopRequested;
+  }
+
+  private fitFrom(history: EpochRecord[]): Promise<FitResult> {
     const { trainer, settings, events } = this;
     return fit(trainer, {
       epochs: settings.epochs,
       patience: settings.patience,
-      history: [...this.done],
+      history,
       testEachEpoch: true,
-      beforeEpoch: async () => {
-        if (this.pauseRequested && !this.stopRequested) {
-          events.phase('paused');
-          await new Promise<void>((resolve) => (this.wake = resolve));
-          this.wake = null;
-          if (!this.stopRequested) events.phase('running');
-        }
-        return !this.stopRequested;
-      },
+      beforeEpoch: () => this.waitWhilePaused(),
       onEpochStart: (epoch, steps) => events.epochStart(epoch, steps),
       onProgress: (epoch, p) => {
         events.progress(epoch, p);

@@ -56,13 +56,11 @@ export async function fit(trainer: Trainer, options: FitOptions): Promise<FitRes
       break;
     }
     options.onEpochStart?.(epoch, trainer.stepsPerEpoch);
-    const started = performance.now();
     const train = await trainer.trainEpoch(epoch, (p) => options.onProgress?.(epoch, p));
     if (train.interruptedAfter !== undefined) {
       stopped = 'interrupted';
       break;
     }
-    const seconds = (performance.now() - started) / 1000;
     if (!Number.isFinite(train.meanLoss)) {
       throw new GpuError(
         `The training loss became ${train.meanLoss} in epoch ${epoch}: the model diverged.`,
@@ -77,8 +75,8 @@ export async function fit(trainer: Trainer, options: FitOptions): Promise<FitRes
       accuracy: train.accuracy,
       valLoss: validation.meanLoss,
       valAccuracy: validation.accuracy,
-      seconds,
-      imagesPerSecond: train.rows / seconds,
+      seconds: train.seconds,
+      imagesPerSecond: train.rows / train.seconds,
     };
     history.push(record);
     await options.onEpochEnd?.(record, validation, history, test);

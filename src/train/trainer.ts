@@ -71,6 +71,8 @@ export interface EpochProgress {
 
 /** What an epoch did; `interruptedAfter` is set when requestStop() ended it early. */
 export interface EpochMetrics extends Metrics {
+  /** Wall time of the epoch's training steps, in seconds, summed over its continuations in this trainer. */
+  seconds: number;
   /** Steps taken before the epoch stopped (its metrics cover only those). */
   interruptedAfter?: number;
 }
@@ -178,16 +180,19 @@ export class Trainer {
   }
 
   /**
-   * Ends the running (or next) epoch at its next progress point, a few steps on; exportState() then
-   * records the position, and a trainer that imports that state continues the epoch from there.
+   * Ends the running epoch at its next progress point, a few steps on (between epochs it does
+   * nothing). Calling trainEpoch() again with the same epoch continues it from there; exportState()
+   * records the position, so a trainer that imports that state continues it too (e.g. in another
+   * process).
    */
   requestStop(): void {
-    this.stopRequested = true;
+    if (this.epochRunning) this.stopRequested = true;
   }
 
+  private epochRunning = false;
   private stopRequested = false;
-  /** Where the last epoch stopped, if requestStop() ended it early. */
-  private stoppedAt: { step: number } | null = null;
+  /** Where the last epoch stopped, if requestStop() ended it early, and the seconds it had run. */
+  private stoppedAt: { epoch: number; step: number; seconds: number } | null = null;
   /** Where the next epoch starts, from an imported state taken inside an epoch. */
   private resumeAt: EpochProgress | null = null;
 
@@ -196,17 +201,33 @@ export class Trainer {
    * early by requestStop() reports how many steps it took.
    */
   async trainEpoch(epoch: number, onProgress?: (p: StepProgress) => void): Promise<EpochMetrics> {
+    this.epochRunning = true;
+    this.stopRequested = false;
+    try {
+      return await this.runEpoch(epoch, onProgress);
+    } finally {
+      this.epochRunning = false;
+    }
+  }
+
+  private async runEpoch(epoch: number, onProgress?: (p: StepProgress) => void): Promise<EpochMetrics> {
     const { gpu, options } = this;
+    const started = performance.now();
     const n = this.trainSplit.count;
     const batch = options.batchSize;
     writeBuffer(gpu, this.trainSplit.order, permutation(n, options.seed, epoch));
 
-    const from = this.resumeAt;
+    // Continue an epoch that stopped early: one imported with the state, or this one, stopped in this
+    // trainer (its metric accumulators are still on the GPU).
+    const imported = this.resumeAt;
+    const continued = !imported && this.stoppedAt?.epoch === epoch ? this.stoppedAt : null;
+    const first = imported?.step ?? continued?.step ?? 0;
+    const earlierSeconds = continued?.seconds ?? 0;
     this.resumeAt = null;
     this.stoppedAt = null;
-    if (from) {
-      writeBuffer(gpu, this.trainMetrics.buffer, from.metrics);
-    } else {
+    if (imported) {
+      writeBuffer(gpu, this.trainMetrics.buffer, imported.metrics);
+    } else if (first === 0) {
       const start = gpu.device.createCommandEncoder({ label: 'epoch start' });
       clearMetrics(start, this.trainMetrics);
       gpu.device.queue.submit([start.finish()]);
@@ -216,7 +237,7 @@ export class Trainer {
     this.divergedAt = null;
     this.runningLoss = undefined;
     let pending: Promise<void> | null = null;
-    for (let s = from?.step ?? 0; s < steps; s++) {
+    for (let s = first; s < steps; s++) {
       const batchStart = s * batch;
       writeStepUniform(gpu, this.buffers.step, { step: this.globalStep++, batchStart, rows: Math.min(batch, n - batchStart), seed: options.seed });
       this.optimizer.prepare(++this.updates);
@@ -245,7 +266,7 @@ export class Trainer {
         onProgress?.({ step: s + 1, steps, images: Math.min(n, (s + 1) * batch), runningLoss: this.runningLoss });
         if (this.stopRequested && s + 1 < steps) {
           this.stopRequested = false;
-          this.stoppedAt = { step: s + 1 };
+          this.stoppedAt = { epoch, step: s + 1, seconds: 0 };
           break;
         }
       }
@@ -253,7 +274,10 @@ export class Trainer {
     if (pending) await pending;
     const metrics = await readMetrics(gpu, this.trainMetrics);
     await gpu.settle(`epoch ${epoch}`);
-    return this.stoppedAt ? { ...metrics, interruptedAfter: this.stoppedAt.step } : metrics;
+    const seconds = earlierSeconds + (performance.now() - started) / 1000;
+    if (!this.stoppedAt) return { ...metrics, seconds };
+    this.stoppedAt.seconds = seconds;
+    return { ...metrics, seconds, interruptedAfter: this.stoppedAt.step };
   }
 
   private runningLoss: number | undefined;
@@ -346,6 +370,7 @@ export class Trainer {
     this.globalStep = state.globalStep;
     this.updates = state.updates;
     this.resumeAt = progress ?? null;
+    this.stoppedAt = null;
   }
 
   writeParams(values: Float32Array): void {

@@ -50,3 +50,32 @@ describe('training on real Fashion-MNIST', () => {
     expect(c.history[0]!.loss).not.toBe(a.history[0]!.loss);
   });
 });
+
+describe('stopping inside an epoch', () => {
+  it('an epoch ended by requestStop() continues where it stopped: the same weights and metrics as one never stopped (cnn: dropout)', async () => {
+    const seed = seedModel('cnn');
+    const options = { ...seed.defaults, seed: 4, preprocessing: seed.preprocessing, trainLimit: 64 * 20, testLimit: 100 };
+    const whole = await Trainer.create(gpu(), seed.build(), data, options);
+    const split = await Trainer.create(gpu(), seed.build(), data, options);
+    try {
+      const want = await whole.trainEpoch(1);
+      let asked = false;
+      const first = await split.trainEpoch(1, (p) => {
+        if (!asked && p.step >= 8) {
+          asked = true;
+          split.requestStop();
+        }
+      });
+      expect(first.interruptedAfter).toBe(8); // asked during step 8's progress report: stops right there
+      const rest = await split.trainEpoch(1);
+      expect(rest.interruptedAfter).toBeUndefined();
+      expect({ ...rest, seconds: 0 }).toEqual({ ...want, seconds: 0 });
+      expect(rest.seconds, 'the epoch\'s time includes its first part').toBeGreaterThan(first.seconds);
+      const [a, b] = [await whole.readParams(), await split.readParams()];
+      expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+    } finally {
+      whole.release();
+      split.release();
+    }
+  });
+});
