@@ -3,8 +3,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
 /**
- * TF.js backends in Node: 'webgpu' on Dawn (the same `webgpu` package and adapter wgml uses) and
- * 'wasm' (XNNPACK, SIMD, one thread in Node).
+ * TF.js backends in Node: 'webgpu' on Dawn (the same `webgpu` package and adapter wgml uses),
+ * 'wasm' (XNNPACK, SIMD, one thread in Node) and 'cpu' (plain JavaScript, in @tensorflow/tfjs).
  *
  * tfjs-backend-webgpu registers itself only when `navigator.gpu` exists at import time, and its
  * backend's constructor checks it again; Node has no `navigator.gpu`, so we expose Dawn's GPU object
@@ -13,7 +13,7 @@ import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
  * garbage-collected under a live device (see src/gpu/device.ts).
  */
 
-export type TfjsBackendName = 'webgpu' | 'wasm';
+export type TfjsBackendName = 'webgpu' | 'wasm' | 'cpu';
 
 interface DawnHold {
   instance: GPU;
@@ -34,6 +34,10 @@ export async function useBackend(name: TfjsBackendName): Promise<BackendInfo> {
     if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not initialise its webgpu backend on Dawn.');
     const info = dawn?.adapter?.info;
     return { backend: name, adapter: info ? [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(' / ') : 'unknown adapter' };
+  }
+  if (name === 'cpu') {
+    if (!(await tf.setBackend('cpu'))) throw new Error('TF.js could not initialise its cpu backend.');
+    return { backend: name, adapter: 'JavaScript on the CPU, 1 thread' };
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('TF.js could not initialise its wasm backend.');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');

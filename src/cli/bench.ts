@@ -19,7 +19,7 @@ interface BenchFlags {
   steps?: number;
   json?: boolean;
   compare?: 'tfjs';
-  tfjsBackends: ('webgpu' | 'wasm')[];
+  tfjsBackends: ('webgpu' | 'wasm' | 'cpu')[];
   tfjsWasmConvGrad?: boolean;
   ceiling: boolean;
   ceilingSizes: number[];
@@ -42,7 +42,7 @@ export function registerBench(program: Command): void {
     .option('--steps <n>', 'steps per repeat (default: calibrated from --seconds)', positiveInt('--steps'))
     .option('--json', 'print one JSON object per line (model results) on stdout; progress goes to stderr')
     .addOption(new Option('--compare <runtime>', 'also train with TensorFlow.js (tfjs-backend-webgpu on the same adapter, and tfjs-backend-wasm); from a source checkout only').argParser(oneOf('--compare', ['tfjs'] as const)))
-    .addOption(new Option('--tfjs-backends <list>', 'TF.js backends for --compare').default(['webgpu', 'wasm'], 'webgpu,wasm').argParser(listOf(oneOf('--tfjs-backends', ['webgpu', 'wasm'] as const))))
+    .addOption(new Option('--tfjs-backends <list>', 'TF.js backends for --compare (cpu too: slow on the CNN)').default(['webgpu', 'wasm'], 'webgpu,wasm').argParser(listOf(oneOf('--tfjs-backends', ['webgpu', 'wasm', 'cpu'] as const))))
     .option('--tfjs-wasm-conv-grad', 'give tfjs-backend-wasm a Conv2DBackpropFilter (from its Conv3DBackpropFilterV2) so it can train the CNN')
     .option('--no-ceiling', 'skip the matmul and copy ceiling')
     .addOption(new Option('--ceiling-sizes <list>', 'square matmul sizes for the ceiling').default([512, 1024], '512,1024').argParser(listOf(positiveInt('--ceiling-sizes'))))

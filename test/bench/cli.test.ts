@@ -40,7 +40,7 @@ describe('bench and profile commands', () => {
   it.each([
     [['bench', '--model', 'resnet'], /--model must be one of one-hidden, mlp, cnn, got 'resnet'/],
     [['bench', '--compare', 'pytorch'], /--compare must be one of tfjs, got 'pytorch'/],
-    [['bench', '--tfjs-backends', 'webgl'], /--tfjs-backends must be one of webgpu, wasm, got 'webgl'/],
+    [['bench', '--tfjs-backends', 'webgl'], /--tfjs-backends must be one of webgpu, wasm, cpu, got 'webgl'/],
     [['profile'], /required option '-m, --model <name>' not specified/],
     [['profile', '--model', 'mlp', '--method', 'magic'], /--method must be one of auto, timestamp, submit/],
   ])('%j is a usage error with a clear message', async (args, message) => {
