@@ -11,7 +11,8 @@
 //                    rows: KH·KW·CIN taps, columns: COUT, reduction: N·OH·OW
 //
 // shaders/conv2d_subgroups.wgsl adds subgroup entry points (forward_sg, ...) over the same overrides
-// and bindings, 2-2.5x faster on lavapipe; conv2d.ts picks them when the device and channel counts allow.
+// and bindings, 2-2.5x faster on lavapipe; conv2d.ts picks them when the device and channel counts allow
+// (its *_flat_sg entry points, for CIN % 4 != 0, read x through `a` below).
 //
 // Pixels outside the image read as zero. The bias gradient is not here: it is the column sum of dy
 // viewed as [N·OH·OW, COUT] (sum_rows).

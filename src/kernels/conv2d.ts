@@ -114,16 +114,23 @@ export type Conv2dPass = 'forward' | 'backward_input' | 'backward_filter';
 /**
  * How a pass runs: the 8x8 entry points of shaders/conv2d.wgsl, or the subgroup ones of
  * shaders/conv2d_subgroups.wgsl with `sgRows` rows per 8-lane subgroup block (see that file).
+ * `flat`: the entry point that flattens the taps and channels into one reduction index and reads x
+ * as scalars (forward_flat_sg, backward_filter_flat_sg: any cin), instead of vec4s along channels.
  */
 export type Conv2dPlan =
   | { kind: 'block8x8'; launch: Conv2dLaunch }
-  | { kind: 'subgroups'; sgRows: number; sgWg: number; workgroups: [number, number, number] };
+  | { kind: 'subgroups'; flat: boolean; sgRows: number; sgWg: number; workgroups: [number, number, number] };
 
 /** Overrides of the chosen plan, for tests of each code path and for tuning. */
 export interface Conv2dPlanChoice {
   /** false: the 8x8 entry points even where subgroups would do; true: subgroups, or throw if this pass and shape cannot. */
   subgroups?: boolean;
-  /** Rows per subgroup block: 8 or 16 (backward_filter also 32; must divide cin). */
+  /**
+   * true: the flattened-reduction subgroup entry point (forward and backward_filter only); false: the
+   * channel-vec4 one; default: flat exactly when cin % 4 != 0.
+   */
+  flat?: boolean;
+  /** Rows per subgroup block: 8 or 16 (backward_filter also 32 and must divide cin; flat backward_filter: 4, 8 or 12). */
   sgRows?: number;
   /** Lanes per workgroup on the subgroup path (a multiple of 8, at most 64). */
   sgWg?: number;
@@ -131,11 +138,9 @@ export interface Conv2dPlanChoice {
 
 const SG_LANES = 8;
 const SG_COLS = 4 * SG_LANES; // columns per subgroup block
-
-/**
- * Whether the subgroup entry points can run on this device: they broadcast from lanes 0-7 and map
- * local_invocation_index / 8 to a subgroup, so subgroups must be exactly 8 lanes (lavapipe's are).
- */
+// backward_filter_flat_sg falls off a cliff past 12 rows on lavapipe (16: 10x slower, spills), and
+// the compile time grows with the rows (32: ~3 s).
+const FLAT_FILTER_ROWS = 12;
 
 /** GEMM rows and columns of a pass. */
 function gemmSize(pass: Conv2dPass, g: Conv2dGeometry, batch: number): [number, number] {
@@ -144,24 +149,45 @@ function gemmSize(pass: Conv2dPass, g: Conv2dGeometry, batch: number): [number, 
   return [g.kh * g.kw * g.cin, g.cout];
 }
 
-/** Whether the subgroup entry point of `pass` handles this shape with `sgRows` rows per block. */
-function subgroupShapeOk(pass: Conv2dPass, g: Conv2dGeometry, sgRows: number): boolean {
-  if (g.cin % 4 !== 0 || g.cout % 4 !== 0) return false; // vec4 loads along both channel axes
+/** Whether a subgroup entry point of `pass` handles this shape with `sgRows` rows per block. */
+function subgroupShapeOk(pass: Conv2dPass, g: Conv2dGeometry, sgRows: number, flat: boolean): boolean {
+  if (g.cout % 4 !== 0) return false; // vec4 loads and stores along cout
+  if (flat) {
+    if (pass === 'backward_filter') return [4, 8, 12].includes(sgRows);
+    return pass === 'forward' && (sgRows === 8 || sgRows === 16);
+  }
+  if (g.cin % 4 !== 0) return false; // vec4 loads along cin
   if (pass === 'backward_filter') return [8, 16, 32].includes(sgRows) && g.cin % sgRows === 0;
   return sgRows === 8 || sgRows === 16;
 }
 
 /**
+ * Default rows per block: the filter's one-tap blocks divide cin; its flat blocks split the kh*kw*cin
+ * taps evenly into blocks of at most FLAT_FILTER_ROWS (9 -> one block of 12).
+ */
+function defaultSgRows(pass: Conv2dPass, g: Conv2dGeometry, flat: boolean): number {
+  if (pass !== 'backward_filter') return 16;
+  if (!flat) return [32, 16, 8].find((r) => g.cin % r === 0) ?? 16;
+  const taps = g.kh * g.kw * g.cin;
+  return 4 * Math.ceil(taps / Math.ceil(taps / FLAT_FILTER_ROWS) / 4);
+}
+
+/**
  * The plan a pass runs: subgroups when the device and shape allow (2-3x fewer instructions per
- * multiply-add on lavapipe, bench/NOTES.md ## conv2d), else the 8x8 blocks.
+ * multiply-add on lavapipe, bench/NOTES.md ## conv2d): the channel-vec4 entry points where cin % 4
+ * == 0 (the filter's also need a block size that divides cin), the flat ones where cin % 4 != 0;
+ * else the 8x8 blocks.
  */
 export function conv2dPlan(gpu: Gpu, pass: Conv2dPass, g: Conv2dGeometry, batch: number, choice: Conv2dPlanChoice = {}): Conv2dPlan {
   const [rows, cols] = gemmSize(pass, g, batch);
-  const defaultRows = pass === 'backward_filter' ? ([32, 16, 8].find((r) => g.cin % r === 0) ?? 16) : 16;
-  const sgRows = choice.sgRows ?? defaultRows;
-  const possible = eightLaneSubgroups(gpu) && subgroupShapeOk(pass, g, sgRows);
-  if (choice.subgroups === true && !possible) {
-    throw new Error(`conv2d ${pass}: the subgroup path cannot run ${sgRows}-row blocks of cin ${g.cin}, cout ${g.cout} on this device`);
+  // Flat only where cin % 4 != 0 by default: at cin 12 (no one-tap block size divides it) the flat
+  // filter used as much CPU as the 8x8 blocks, so the measured win is at cin = 1 only.
+  const flat = choice.flat ?? (g.cin % 4 !== 0);
+  const sgRows = choice.sgRows ?? defaultSgRows(pass, g, flat);
+  const possible = eightLaneSubgroups(gpu) && subgroupShapeOk(pass, g, sgRows, flat);
+  if ((choice.subgroups === true || choice.flat !== undefined) && !possible) {
+    const what = flat ? 'flat subgroup path' : 'subgroup path';
+    throw new Error(`conv2d ${pass}: the ${what} cannot run ${sgRows}-row blocks of cin ${g.cin}, cout ${g.cout} on this device`);
   }
   if (!possible || choice.subgroups === false) return { kind: 'block8x8', launch: conv2dLaunch(rows, cols) };
   const blocks = Math.ceil(rows / sgRows) * Math.ceil(cols / SG_COLS);
@@ -169,7 +195,7 @@ export function conv2dPlan(gpu: Gpu, pass: Conv2dPass, g: Conv2dGeometry, batch:
   if (choice.sgWg === undefined) while (sgWg > SG_LANES && Math.ceil(blocks / (sgWg / SG_LANES)) < MIN_WORKGROUPS) sgWg /= 2;
   if (sgWg % SG_LANES !== 0 || sgWg > LANES) throw new Error(`conv2d: sgWg must be a multiple of 8 up to 64, got ${sgWg}`);
   const [x, y] = linearGrid(blocks, sgWg / SG_LANES);
-  return { kind: 'subgroups', sgRows, sgWg, workgroups: [x, y, 1] };
+  return { kind: 'subgroups', flat, sgRows, sgWg, workgroups: [x, y, 1] };
 }
 
 /** Shader, entry point, launch overrides and grid of a plan. */
@@ -185,7 +211,7 @@ function planSpec(plan: Conv2dPlan, pass: Conv2dPass): {
   }
   return {
     shader: 'conv2d_subgroups',
-    entry: `${pass}_sg`,
+    entry: plan.flat ? `${pass}_flat_sg` : `${pass}_sg`,
     wg: { wgX: 8, wgY: 8, workgroups: plan.workgroups }, // WG_X, WG_Y are unused by the subgroup entry points
     extra: { SG_ROWS: plan.sgRows, SG_WG: plan.sgWg },
     workgroups: plan.workgroups,

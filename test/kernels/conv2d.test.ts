@@ -79,7 +79,8 @@ async function run(g: Gpu, call: KernelCall, out: GPUBuffer, count: number): Pro
   return got.subarray(0, count);
 }
 
-async function checkForward(k: Case, e: Fwd, choice: Conv2dPlanChoice = {}): Promise<void> {
+// Each check returns the call it ran, so tests can assert which pipeline that was.
+async function checkForward(k: Case, e: Fwd, choice: Conv2dPlanChoice = {}): Promise<KernelCall> {
   const g = gpu();
   const { seed, next } = testRng();
   const geo = conv2dGeometry(k);
@@ -96,9 +97,10 @@ async function checkForward(k: Case, e: Fwd, choice: Conv2dPlanChoice = {}): Pro
   );
   const want = conv2dForwardRef(x, w, useBias ? bias : null, dims(geo, k.n), e.kind === 'none' ? 'linear' : e.act);
   expectClose(await run(g, call, y, count), want, `seed ${seed}`);
+  return call;
 }
 
-async function checkBackwardInput(k: Case, e: Bwd, choice: Conv2dPlanChoice = {}): Promise<void> {
+async function checkBackwardInput(k: Case, e: Bwd, choice: Conv2dPlanChoice = {}): Promise<KernelCall> {
   const g = gpu();
   const { seed, next } = testRng();
   const geo = conv2dGeometry(k);
@@ -116,9 +118,10 @@ async function checkBackwardInput(k: Case, e: Bwd, choice: Conv2dPlanChoice = {}
   const want = conv2dBackwardInputRef(dy, w, dims(geo, k.n));
   if (e.kind === 'gate') want.forEach((v, i) => (want[i] = v * activateGradRef(yPrev![i]!, e.act)));
   expectClose(await run(g, call, dx, count), want, `seed ${seed}`);
+  return call;
 }
 
-async function checkBackwardFilter(k: Case, choice: Conv2dPlanChoice = {}): Promise<void> {
+async function checkBackwardFilter(k: Case, choice: Conv2dPlanChoice = {}): Promise<KernelCall> {
   const g = gpu();
   const { seed, next } = testRng();
   const geo = conv2dGeometry(k);
@@ -128,6 +131,12 @@ async function checkBackwardFilter(k: Case, choice: Conv2dPlanChoice = {}): Prom
   const dw = poisoned(g, count + GUARD);
   const call = await conv2dBackwardFilter(g, k, k.n, { x: bufferFrom(g, 'x', x), dy: bufferFrom(g, 'dy', dy), dw }, undefined, choice);
   expectClose(await run(g, call, dw, count), conv2dBackwardFilterRef(x, dy, dims(geo, k.n)), `seed ${seed}`);
+  return call;
+}
+
+/** Asserts that `call` ran `entry` of `shader` (pipeline labels start with shader:entry:). */
+function expectEntry(call: KernelCall, shader: string, entry: string): void {
+  expect(call.pipeline.label.startsWith(`${shader}:${entry}:`), call.pipeline.label).toBe(true);
 }
 
 describe('conv2dGeometry', () => {
@@ -208,15 +217,15 @@ describe('conv2d', () => {
   for (const e of FWD) it(`${name(k)}: forward, ${fwdName(e)}`, () => checkForward(k, e));
   for (const e of BWD) it(`${name(k)}: backward_input, ${bwdName(e)}`, () => checkBackwardInput(k, e));
 
-  // CASES run whatever conv2dPlan picks: the subgroup path at the CNN's second layer (when the
-  // device has 8-lane subgroups), the 8x8 blocks for the unaligned channel counts. Force the 8x8
-  // blocks on the aligned ones too, so that the fallback stays tested on a device with subgroups.
-  for (const k of CASES.filter((k) => k.cin % 4 === 0 && k.cout % 4 === 0)) {
+  // CASES run whatever conv2dPlan picks: the subgroup paths where cout % 4 == 0 (when the device
+  // has 8-lane subgroups), the 8x8 blocks elsewhere. Force the 8x8 blocks where cout % 4 == 0 too,
+  // so that the fallback stays tested on a device with subgroups.
+  for (const k of CASES.filter((k) => k.cout % 4 === 0)) {
     const off = { subgroups: false };
     it(`${name(k)}: 8x8 fallback: forward, backward_input, backward_filter`, async () => {
-      await checkForward(k, FWD[0]!, off);
-      await checkBackwardInput(k, BWD[1]!, off);
-      await checkBackwardFilter(k, off);
+      expectEntry(await checkForward(k, FWD[0]!, off), 'conv2d', 'forward');
+      expectEntry(await checkBackwardInput(k, BWD[1]!, off), 'conv2d', 'backward_input');
+      expectEntry(await checkBackwardFilter(k, off), 'conv2d', 'backward_filter');
     });
   }
 
@@ -243,19 +252,37 @@ const SG_CASES: Case[] = [
 describe('conv2d subgroup path', () => {
   const usable = () => eightLaneSubgroups(gpu());
 
-  it('is chosen for the CNN\'s second layer (when the device has 8-lane subgroups) and never for unaligned channels', () => {
+  // 'channels': the vec4-along-cin entry points; 'flat': the flattened-reduction ones; '8x8'.
+  const kindOf = (p: ReturnType<typeof conv2dPlan>) => (p.kind === 'block8x8' ? '8x8' : p.flat ? 'flat' : 'channels');
+
+  it('is chosen for both CNN layers where it can run (when the device has 8-lane subgroups)', () => {
     const conv2 = conv2dGeometry({ h: 14, w: 14, cin: 64, kh: 3, kw: 3, cout: 32, padding: 'same' });
     const conv1 = conv2dGeometry({ h: 28, w: 28, cin: 1, kh: 3, kw: 3, cout: 64, padding: 'same' });
+    const sg = (kind: string) => (usable() ? kind : '8x8');
     for (const pass of ['forward', 'backward_input', 'backward_filter'] as const) {
-      expect(conv2dPlan(gpu(), pass, conv2, 64).kind, pass).toBe(usable() ? 'subgroups' : 'block8x8');
-      expect(conv2dPlan(gpu(), pass, conv1, 64).kind, pass).toBe('block8x8');
-      expect(conv2dPlan(gpu(), pass, conv2, 64, { subgroups: false }).kind, pass).toBe('block8x8');
-      expect(() => conv2dPlan(gpu(), pass, conv1, 64, { subgroups: true }), pass).toThrow(/subgroup path cannot run/);
+      expect(kindOf(conv2dPlan(gpu(), pass, conv2, 64)), pass).toBe(sg('channels'));
+      expect(kindOf(conv2dPlan(gpu(), pass, conv2, 64, { subgroups: false })), pass).toBe('8x8');
+      expect(kindOf(conv2dPlan(gpu(), pass, conv1, 64, { subgroups: false })), pass).toBe('8x8');
+      expect(() => conv2dPlan(gpu(), pass, conv1, 64, { flat: false }), pass).toThrow(/subgroup path cannot run/);
     }
-    // cin 12: forward and backward_input can, the filter's one-tap blocks cannot.
+    // cin = 1: forward and the filter gradient flatten the reduction; backward_input has no subgroup path.
+    expect(kindOf(conv2dPlan(gpu(), 'forward', conv1, 64))).toBe(sg('flat'));
+    expect(kindOf(conv2dPlan(gpu(), 'backward_filter', conv1, 64))).toBe(sg('flat'));
+    expect(kindOf(conv2dPlan(gpu(), 'backward_input', conv1, 64))).toBe('8x8');
+    expect(() => conv2dPlan(gpu(), 'backward_input', conv1, 64, { subgroups: true })).toThrow(/subgroup path cannot run/);
+    if (usable()) expect(conv2dPlan(gpu(), 'backward_filter', conv1, 64)).toMatchObject({ sgRows: 12, sgWg: 8 }); // 9 taps: one block
+    // cin 12: forward and backward_input take the channel path; no one-tap block size divides 12, so
+    // the filter takes the 8x8 blocks (the flat path can, if asked).
     const cin12 = conv2dGeometry(SG_CASES[0]!);
-    expect(conv2dPlan(gpu(), 'forward', cin12, 3).kind).toBe(usable() ? 'subgroups' : 'block8x8');
-    expect(conv2dPlan(gpu(), 'backward_filter', cin12, 3).kind).toBe('block8x8');
+    expect(kindOf(conv2dPlan(gpu(), 'forward', cin12, 3))).toBe(sg('channels'));
+    expect(kindOf(conv2dPlan(gpu(), 'backward_filter', cin12, 3))).toBe('8x8');
+    if (usable()) expect(kindOf(conv2dPlan(gpu(), 'backward_filter', cin12, 3, { flat: true }))).toBe('flat');
+    // cout % 4 != 0: no subgroup path at all.
+    const cout6 = conv2dGeometry(CASES[0]!);
+    for (const pass of ['forward', 'backward_filter'] as const) {
+      expect(kindOf(conv2dPlan(gpu(), pass, cout6, 3)), pass).toBe('8x8');
+      expect(() => conv2dPlan(gpu(), pass, cout6, 3, { flat: true }), pass).toThrow(/flat subgroup path cannot run/);
+    }
   });
 
   for (const k of SG_CASES) {
@@ -264,21 +291,60 @@ describe('conv2d subgroup path', () => {
         const choice = { subgroups: true, sgRows, sgWg };
         it(`${name(k)}: forward and backward_input, ${sgRows}-row blocks, ${sgWg}-lane workgroups`, async (ctx) => {
           if (!usable()) ctx.skip('no 8-lane subgroups on this device');
-          await checkForward(k, FWD[(sgRows + sgWg) % FWD.length]!, choice);
-          await checkBackwardInput(k, BWD[(sgRows / 8 + sgWg) % BWD.length]!, choice);
+          expectEntry(await checkForward(k, FWD[(sgRows + sgWg) % FWD.length]!, choice), 'conv2d_subgroups', 'forward_sg');
+          expectEntry(await checkBackwardInput(k, BWD[(sgRows / 8 + sgWg) % BWD.length]!, choice), 'conv2d_subgroups', 'backward_input_sg');
         });
       }
     }
     for (const sgRows of [8, 16, 32].filter((r) => k.cin % r === 0)) {
       it(`${name(k)}: backward_filter, ${sgRows}-row blocks`, async (ctx) => {
         if (!usable()) ctx.skip('no 8-lane subgroups on this device');
-        await checkBackwardFilter(k, { subgroups: true, sgRows });
+        expectEntry(await checkBackwardFilter(k, { subgroups: true, sgRows }), 'conv2d_subgroups', 'backward_filter_sg');
       });
     }
     it(`${name(k)}: default plan, all three passes`, async () => {
       await checkForward(k, FWD[0]!);
       await checkBackwardInput(k, BWD[1]!);
       await checkBackwardFilter(k);
+    });
+  }
+});
+
+// The flat entry points (forward_flat_sg, backward_filter_flat_sg: any cin, cout % 4 == 0) at cin 1,
+// 2, 3 and, forced, a multiple of 4; odd sizes; strides 1 and 2; 'same' and 'valid'; cout a multiple
+// of 4 but not of 32 (lanes with clamped columns; 36: two column blocks); reductions that leave a
+// partial last 4-step (9, 27 taps) and filter row blocks with rows past the end (50 taps: 5 x 12).
+const FLAT_CASES: Case[] = [
+  c(3, 5, 7, 1, 3, 3, 12, 1, 'same'),
+  c(2, 9, 7, 2, 5, 5, 36, 2, 'same'),
+  c(3, 7, 5, 3, 3, 3, 20, 2, 'valid'),
+  c(2, 6, 5, 3, 2, 3, 4, 1, 'valid'),
+  c(2, 7, 9, 8, 3, 3, 12, 1, 'same'),
+  c(3, 28, 28, 1, 3, 3, 64, 1, 'same'), // the CNN's first layer
+];
+
+describe('conv2d flat subgroup path', () => {
+  const usable = () => eightLaneSubgroups(gpu());
+
+  for (const k of FLAT_CASES) {
+    for (const [sgRows, sgWg] of [[8, 8], [16, 64]] as const) {
+      it(`${name(k)}: forward, ${sgRows}-row blocks, ${sgWg}-lane workgroups`, async (ctx) => {
+        if (!usable()) ctx.skip('no 8-lane subgroups on this device');
+        const e = FWD[(sgRows + k.cin) % FWD.length]!;
+        expectEntry(await checkForward(k, e, { flat: true, sgRows, sgWg }), 'conv2d_subgroups', 'forward_flat_sg');
+      });
+    }
+    for (const sgRows of [4, 8, 12]) {
+      it(`${name(k)}: backward_filter, ${sgRows}-row blocks`, async (ctx) => {
+        if (!usable()) ctx.skip('no 8-lane subgroups on this device');
+        expectEntry(await checkBackwardFilter(k, { flat: true, sgRows }), 'conv2d_subgroups', 'backward_filter_flat_sg');
+      });
+    }
+    it(`${name(k)}: default plan, forward and backward_filter`, async () => {
+      // cin 8: forward takes the channel path, the filter's one-tap 8-row blocks too.
+      const [shader, suffix] = usable() ? ['conv2d_subgroups', k.cin % 4 !== 0 ? '_flat_sg' : '_sg'] : ['conv2d', ''];
+      expectEntry(await checkForward(k, FWD[0]!), shader, `forward${suffix}`);
+      expectEntry(await checkBackwardFilter(k), shader, `backward_filter${suffix}`);
     });
   }
 });
