@@ -1,7 +1,7 @@
-import { describeGpu, type Gpu } from '../gpu/device';
+import { describeGpu, eightLaneSubgroups, type Gpu } from '../gpu/device';
 import { storageBuffer, writeBuffer } from '../gpu/buffers';
 import { linearGrid, type KernelCall } from '../gpu/kernel';
-import { matmul, matmulPlan } from '../kernels/matmul';
+import { matmul, matmulPlan, type MatmulShape } from '../kernels/matmul';
 import { cpuMs } from './stats';
 
 /**
@@ -114,7 +114,7 @@ async function matmulPoint(gpu: Gpu, size: number, count: number, roundMs: numbe
       medianGflops: call.flops / (median * 1e6),
       gflopsPerCpuS: call.flops / (bestCpu * 1e6),
       msPerDispatch: best,
-      plan: matmulPlan(shape).name,
+      plan: sharedPlanName(gpu, shape),
     };
   } finally {
     for (const buf of [a, b, c]) buf.destroy();
@@ -154,4 +154,11 @@ async function copyBandwidth(gpu: Gpu, bytes: number, count: number, roundMs: nu
     src.destroy();
     dst.destroy();
   }
+}
+
+/** The plan matmul() runs for `shape` on this device, naming the subgroup entry point when it runs that. */
+function sharedPlanName(gpu: Gpu, shape: MatmulShape): string {
+  const subgroups = eightLaneSubgroups(gpu);
+  const plan = matmulPlan(shape, { subgroups });
+  return subgroups && plan.subgroups ? `${plan.name} as main_sg` : plan.name;
 }

@@ -52,8 +52,9 @@ export interface MatmulPlan {
 }
 
 /**
- * Plan choices, tuned on lavapipe (bench/NOTES.md): 8 rows per invocation is the sweet spot for
- * large shapes (12 and 16 spill and take 2-3x longer to compile); 4 wastes less on short u axes.
+ * Plan choices, tuned on lavapipe (bench/NOTES.md): without subgroups, 8 rows per invocation is the
+ * sweet spot for large shapes (12 and 16 spill and take 2-3x longer to compile); 4 wastes less on
+ * short u axes. The subgroup path prefers SG_TU.
  */
 const TU_CHOICES = [4, 8] as const;
 const MAX_WG = 64;
@@ -104,10 +105,28 @@ export function matmulPlanFor(shape: MatmulShape, choice: MatmulPlanChoice): Mat
 }
 
 /**
- * The plan matmul() runs for `shape`: the orientation and block with the fewest estimated lane
- * loads (the cost model of bench/NOTES.md), counted in whole rounds of workgroups.
+ * Rows per invocation on the subgroup path: U is shared across the subgroup there, so V's loads
+ * dominate and 16 rows halve them per multiply-add; the accumulators spill, which costs less
+ * (16 beat 8 on every model shape but the smallest in a quiet run, bench/NOTES.md "matmul").
  */
-export function matmulPlan(shape: MatmulShape): MatmulPlan {
+const SG_TU = 16;
+
+/**
+ * The plan matmul() runs for `shape`: the orientation and block with the fewest estimated lane
+ * loads (the cost model of bench/NOTES.md), counted in whole rounds of workgroups; with
+ * `subgroups` (the device runs main_sg), 16-row blocks where they still give every core two
+ * workgroups.
+ */
+export function matmulPlan(shape: MatmulShape, options: { subgroups?: boolean } = {}): MatmulPlan {
+  const best = leastLoads(shape);
+  if (options.subgroups && best.subgroups) {
+    const wide = matmulPlanFor(shape, { swap: best.swap, tu: SG_TU });
+    if (wide.workgroups[0] * wide.workgroups[1] >= 2 * PARALLEL_SLOTS) return wide;
+  }
+  return best;
+}
+
+function leastLoads(shape: MatmulShape): MatmulPlan {
   let best: MatmulPlan | undefined;
   let bestCost = Infinity;
   for (const swap of [false, true]) {
@@ -124,7 +143,7 @@ export function matmulPlan(shape: MatmulShape): MatmulPlan {
 
 /** C[m,n] = epilogue(op(A)·op(B)); see shaders/matmul.wgsl. */
 export function matmul(gpu: Gpu, shape: MatmulShape, io: MatmulBindings, epilogue: MatmulEpilogue = { kind: 'none' }, label = 'matmul'): Promise<KernelCall> {
-  return matmulWithPlan(gpu, shape, io, epilogue, label, matmulPlan(shape));
+  return matmulWithPlan(gpu, shape, io, epilogue, label, matmulPlan(shape, { subgroups: eightLaneSubgroups(gpu) }));
 }
 
 /** matmul() with the given orientation and block instead of the chosen ones: for tests of each code path, and tuning. */

@@ -87,10 +87,14 @@ describe('matmul', () => {
     ];
 
     // main_vec4 plans with 8-row blocks also run as main_sg (shaders/matmul_subgroups.wgsl) on a
-    // device with 8-lane subgroups: test both.
+    // device with 8-lane subgroups, with 8 and with 16 rows (the subgroup path's default): test all.
     const VARIANTS = CASES.flatMap(([shape, choice, expected]): [MatmulShape, MatmulPlanChoice, string][] =>
       expected.startsWith('main_vec4') && choice.tu % 8 === 0
-        ? [[shape, { ...choice, subgroups: false }, expected], [shape, { ...choice, subgroups: true }, `${expected} (subgroups where the device has them)`]]
+        ? [
+            [shape, { ...choice, subgroups: false }, expected],
+            [shape, { ...choice, subgroups: true }, `${expected} (subgroups where the device has them)`],
+            [shape, { ...choice, tu: 16, subgroups: true }, `${expected} (subgroups where the device has them)`],
+          ]
         : [[shape, choice, expected]]);
 
     for (const [shape, choice, expected] of VARIANTS) {
@@ -136,6 +140,12 @@ describe('matmul', () => {
         expectClose(gated, want, `gate, seed ${seed}`);
       });
     }
+
+    it('the subgroup path takes 16-row blocks where they leave every core two workgroups', () => {
+      expect(matmulPlan({ m: 256, n: 512, k: 784 }, { subgroups: true }).tu).toBe(16);
+      expect(matmulPlan({ m: 256, n: 512, k: 784 }, { subgroups: false }).tu).toBe(8);
+      expect(matmulPlan({ m: 16, n: 32, k: 64 }, { subgroups: true }).tu).toBe(8); // one 16-row block: too few
+    });
 
     // The plans matmul() picks for the seed models' dense layers (forward, input and weight
     // gradients) are valid: the same code paths, at the real shapes' edges.
