@@ -287,18 +287,20 @@ export class Trainer {
   private readPeek(peek: { buffer: GPUBuffer; busy: boolean }): void {
     peek.busy = true;
     const step = this.globalStep;
-    void peek.buffer.mapAsync(GPUMapMode.READ).then(
-      () => {
+    void peek.buffer
+      .mapAsync(GPUMapMode.READ)
+      .then(() => {
         const m = decodeMetrics(new Uint32Array(peek.buffer.getMappedRange()), this.model.classes, false);
         peek.buffer.unmap();
-        peek.busy = false;
         if (m.rows > 0) this.runningLoss = m.meanLoss;
         if (m.invalid > 0 && this.divergedAt === null) this.divergedAt = step;
-      },
-      () => {
-        peek.busy = false; // the device went away; the epoch's own read reports it
-      },
-    );
+      })
+      // The device went away, or the buffer with it, while the read was in flight (even between
+      // the map and getMappedRange): the epoch's own read reports a lost device.
+      .catch(() => {})
+      .finally(() => {
+        peek.busy = false;
+      });
   }
 
   /**
