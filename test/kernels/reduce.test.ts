@@ -2,12 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { bufferFrom, readF32 } from '../../src/gpu/buffers';
 import { submitCalls } from '../../src/gpu/kernel';
 import { SUM_ROWS_CHUNK, sumRows, sumRowsScratchBytes } from '../../src/kernels/reduce';
-import { expectClose } from '../support/compare';
 import { checked, poisoned, useGpu } from '../support/gpu';
 import { randomF32, testRng } from '../support/random';
 import { sumRowsRef } from '../oracle/loss';
 
 const gpu = useGpu();
+
+/**
+ * Column sums against the float64 oracle, each column's error relative to the sum of its terms'
+ * magnitudes: a sum that cancels to near zero is only as exact as its terms are large (measured
+ * against the sum itself, 1,000 random terms failed 1e-5 now and then), so that is the scale f32
+ * summation can promise. NaN (an unwritten output) fails.
+ */
+function expectSums(got: Float32Array, x: Float32Array, rows: number, cols: number, what: string): void {
+  const want = sumRowsRef(x, rows, cols);
+  const scale = sumRowsRef(x.map(Math.abs), rows, cols);
+  let worst = 0;
+  for (let c = 0; c < cols; c++) worst = Math.max(worst, Number.isFinite(got[c]) ? Math.abs(got[c]! - want[c]!) / scale[c]! : Infinity);
+  expect(worst, `${what}: worst column error ${worst.toExponential(2)} of its terms' magnitude`).toBeLessThan(1e-5);
+}
 
 // Single pass (rows <= one chunk), two passes with a short last chunk, columns not a multiple of the
 // 4 an invocation owns, the dense bias gradient [64, 512] and the CNN's first conv [50176, 64].
@@ -34,7 +47,7 @@ describe('sumRows', () => {
       const calls = await sumRows(g, { rows, cols }, { x: bufferFrom(g, 'x', x), out, scratch });
       expect(calls.length).toBe(rows > SUM_ROWS_CHUNK ? 2 : 1);
       const got = await checked(g, async () => (submitCalls(g, calls), readF32(g, out)));
-      expectClose(got, sumRowsRef(x, rows, cols), `seed ${seed}`);
+      expectSums(got, x, rows, cols, `seed ${seed}`);
     });
   }
 
@@ -46,6 +59,6 @@ describe('sumRows', () => {
     const out = poisoned(g, cols);
     const calls = await sumRows(g, { rows, cols }, { x: bufferFrom(g, 'x', x), out });
     const got = await checked(g, async () => (submitCalls(g, calls), readF32(g, out)));
-    expectClose(got, sumRowsRef(x, rows, cols), `seed ${seed}`);
+    expectSums(got, x, rows, cols, `seed ${seed}`);
   });
 });
