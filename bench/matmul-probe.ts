@@ -46,13 +46,6 @@ const CASES: Case[] = [
     ['square', { m: s, n: s, k: s, transA: v === 'transA', transB: v === 'transB' }, 'none'])),
 ];
 
-/**
- * The experimental subgroup entry point (see the header). For each block of four k, every lane
- * loads one vec4 of U (the operand whose rows are the same for all lanes of the workgroup) for
- * 8 rows per subgroup, and subgroupShuffle hands each value to all lanes: U's loads per MAC drop
- * eightfold. Uses the helpers, bindings and epilogue of shaders/matmul.wgsl unchanged.
- */
-
 /** The free choices of a plan (to re-plan it with subgroups off or on). */
 const pick = (p: MatmulPlan): MatmulPlanChoice => ({ swap: p.swap, tu: p.tu, wg: p.wg });
 
