@@ -21,5 +21,8 @@ export class ShapeError extends WgmlError {}
 /** No WebGPU, a lost device, a GPU validation or out-of-memory error. Exit code 1. */
 export class GpuError extends WgmlError {}
 
+/** The training loss became NaN or infinite: the learning rate is too high for the model. Exit code 1. */
+export class DivergedError extends WgmlError {}
+
 /** The run was stopped by a signal (Ctrl-C); its checkpoint says where. Exit code 130. */
 export class InterruptedError extends WgmlError {}

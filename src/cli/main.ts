@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { DataError, GpuError, InterruptedError, ShapeError, UsageError, WgmlError } from '../errors';
 import { registerBench } from './bench';
+import { registerDownload } from './download';
 import { registerEvaluate } from './evaluate';
 import { registerProfile } from './profile';
 import { registerReproduce } from './reproduce';
@@ -19,7 +20,7 @@ const program = new Command('wgml')
   .description('Train and evaluate the Fashion-MNIST models of the seed report on WebGPU.')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
-for (const register of [registerTrain, registerEvaluate, registerSummary, registerReproduce, registerSweep, registerSelfcheck, registerBench, registerProfile]) register(program);
+for (const register of [registerTrain, registerEvaluate, registerSummary, registerReproduce, registerSweep, registerSelfcheck, registerBench, registerProfile, registerDownload]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -8,7 +8,8 @@ import { markdownTable } from '../report/markdown';
 import { fit } from '../train/fit';
 import { Trainer } from '../train/trainer';
 import { listOf, positiveInt, positiveNumber } from './args';
-import { loadData, log, withGpu } from './context';
+import { checkBatchFits, loadData, log, withGpu } from './context';
+import { DivergedError } from '../errors';
 import { dataOption, modelOption, optimizerOption, seedOption, validationOption } from './options';
 
 interface SweepFlags {
@@ -54,6 +55,7 @@ export function registerSweep(program: Command): void {
       const seed = seedModel(flags.model);
       const data = await loadData(flags.data, log);
       const out = flags.out ?? `runs/sweep-${seed.name}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`;
+      for (const batchSize of flags.batchSize) checkBatchFits(batchSize, data.train.count, undefined, flags.validationSplit);
       const rows: SweepRow[] = [];
       await withGpu(log, async (gpu) => {
         for (const batchSize of flags.batchSize) {
@@ -68,15 +70,21 @@ export function registerSweep(program: Command): void {
               const last = history.at(-1)!;
               rows.push({ lr, batchSize, epochs: flags.epochs, valLoss: last.valLoss, valAccuracy: last.valAccuracy, bestEpoch: best.epoch, seconds: (performance.now() - started) / 1000 });
               log(`lr ${lr}, batch ${batchSize}: val_acc ${last.valAccuracy.toFixed(4)}, val_loss ${last.valLoss.toFixed(4)} (best epoch ${best.epoch})`);
+            } catch (e) {
+              // A learning rate too high for the model is an answer of the sweep, not the end of it.
+              if (!(e instanceof DivergedError)) throw e;
+              rows.push({ lr, batchSize, epochs: flags.epochs, valLoss: NaN, valAccuracy: NaN, bestEpoch: 0, seconds: NaN });
+              log(`lr ${lr}, batch ${batchSize}: diverged (${e.message.split('\n')[0]})`);
             } finally {
               trainer.release();
             }
           }
         }
       });
-      rows.sort((a, b) => b.valAccuracy - a.valAccuracy);
+      const rank = (r: SweepRow) => (Number.isNaN(r.valAccuracy) ? -1 : r.valAccuracy); // diverged ones last
+      rows.sort((a, b) => rank(b) - rank(a));
       log(markdownTable(['lr', 'batch', 'epochs', 'val accuracy', 'val loss', 'best epoch', 'seconds'],
-        rows.map((r) => [r.lr, r.batchSize, r.epochs, r.valAccuracy.toFixed(4), r.valLoss.toFixed(4), r.bestEpoch, r.seconds.toFixed(1)])));
+        rows.map((r) => Number.isNaN(r.valAccuracy) ? [r.lr, r.batchSize, r.epochs, 'diverged', '', '', ''] : [r.lr, r.batchSize, r.epochs, r.valAccuracy.toFixed(4), r.valLoss.toFixed(4), r.bestEpoch, r.seconds.toFixed(1)])));
       await mkdir(out, { recursive: true });
       const header = 'lr,batch_size,epochs,val_accuracy,val_loss,best_epoch,seconds';
       await writeFileAtomic(join(out, 'sweep.csv'), new TextEncoder().encode([header, ...rows.map((r) => [r.lr, r.batchSize, r.epochs, r.valAccuracy, r.valLoss, r.bestEpoch, r.seconds].join(','))].join('\n') + '\n'));

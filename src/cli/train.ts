@@ -1,13 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DataError, UsageError } from '../errors';
 import { CHECKPOINT_FILE, decodeCheckpoint } from '../train/checkpoint';
-import { heldOut } from '../train/trainer';
 import { seedModel, type ModelName } from '../models/seed-models';
 import type { OptimizerKind } from '../optim/optimizer';
 import { positiveInt } from './args';
-import { loadData, log, withGpu } from './context';
+import { checkBatchFits, loadData, log, withGpu } from './context';
 import { batchOption, dataOption, epochsOption, limitOption, lrOption, modelOption, optimizerOption, seedOption, validationOption } from './options';
 import { trainAndReport } from './run';
 
@@ -44,19 +44,23 @@ export function registerTrain(program: Command): void {
     .addOption(limitOption())
     .option('--test-limit <n>', 'evaluate on only the first N test images (a quick run)', positiveInt('--test-limit'))
     .option('--resume <dir>', 'continue the run whose results folder (with checkpoint.safetensors) is DIR; --epochs may extend it')
-    .action(async (flags: TrainFlags) => {
-      if (flags.resume) return resume(flags.resume, flags);
+    .action(async (flags: TrainFlags, command: Command) => {
+      if (flags.resume) {
+        // A resumed run keeps its own settings: a flag that would change them is a mistake, not a wish.
+        const ignored = command.options.map((o) => o.attributeName()).filter((name) => !RESUME_FLAGS.has(name) && command.getOptionValueSource(name) === 'cli');
+        if (ignored.length > 0) {
+          const names = ignored.map((name) => command.options.find((o) => o.attributeName() === name)!.long).join(', ');
+          throw new UsageError(`${names} cannot change a resumed run: it continues with the settings saved in its checkpoint.`, 'Resume with only --epochs (to extend it) and --data, or start a new run with the new settings.');
+        }
+        return resume(flags.resume, flags);
+      }
       if (!flags.model) throw new UsageError("required option '-m, --model <name>' not specified", 'Or continue a run with --resume <results folder>.');
       const seed = seedModel(flags.model);
       const d = seed.defaults;
       const data = await loadData(flags.data, log);
       const out = flags.out ?? `runs/${seed.name}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`;
-      const available = Math.min(flags.limit ?? data.train.count, data.train.count);
-      const trainCount = available - heldOut(available, flags.validationSplit);
-      const batchSize = flags.batchSize ?? d.batchSize;
-      if (batchSize > trainCount) {
-        throw new UsageError(`The batch size (${batchSize}) is larger than the training set (${trainCount} examples).`, 'Use a smaller --batch-size.');
-      }
+      checkBatchFits(flags.batchSize ?? d.batchSize, data.train.count, flags.limit, flags.validationSplit);
+      const removeIfEmpty = await createResultsFolder(out);
       await withGpu(log, (gpu) =>
         trainAndReport(gpu, data, seed, {
           epochs: flags.epochs ?? d.epochs,
@@ -69,15 +73,39 @@ export function registerTrain(program: Command): void {
           ...(flags.limit !== undefined ? { trainLimit: flags.limit } : {}),
           ...(flags.testLimit !== undefined ? { testLimit: flags.testLimit } : {}),
         }, out, log),
-      );
+      ).catch(async (e: unknown) => {
+        await removeIfEmpty();
+        throw e;
+      });
     });
+}
+
+/** The flags a resumed run takes; every other one would change what the checkpoint fixes. */
+const RESUME_FLAGS = new Set(['resume', 'epochs', 'data', 'model']);
+
+/**
+ * Before any GPU work: a results folder that cannot be written is a usage error, not a crash an
+ * epoch later. Returns a function that removes the folder again if this run made it and left it empty.
+ */
+async function createResultsFolder(out: string): Promise<() => Promise<void>> {
+  try {
+    const made = await mkdir(out, { recursive: true });
+    await access(out, constants.W_OK);
+    // rmdir refuses a folder that is not empty, so a checkpoint already written is never removed.
+    return async () => void (made !== undefined && (await rmdir(out).catch(() => undefined)));
+  } catch (e) {
+    throw new UsageError(`Cannot use '${out}' as the results folder: ${(e as Error).message}.`, 'Pass a writable folder with --out.');
+  }
 }
 
 /** Continues an interrupted run from its last checkpoint, with its own settings. */
 async function resume(dir: string, flags: TrainFlags): Promise<void> {
   const file = join(dir, CHECKPOINT_FILE);
-  const bytes = await readFile(file).catch(() => {
-    throw new DataError(`No checkpoint at '${file}'.`, 'Pass the results folder of a `wgml train` run that finished at least one epoch.');
+  const bytes = await readFile(file).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') {
+      throw new DataError(`No checkpoint at '${file}'.`, 'Pass the results folder of a `wgml train` run that finished at least one epoch (the folder, not the file).');
+    }
+    throw new DataError(`Cannot read the checkpoint '${file}': ${e.message}.`, 'Check that the file is readable, or resume another run.');
   });
   const checkpoint = decodeCheckpoint(new Uint8Array(bytes), file);
   if (flags.model && flags.model !== checkpoint.seed.name) {

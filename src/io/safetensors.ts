@@ -43,8 +43,9 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Rec
   return out;
 }
 
-export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsFile {
-  const bad = (what: string) => new DataError(`${file} is not a valid safetensors file: ${what}.`, 'Pass a weights file written by `wgml train` (weights.safetensors) or its results folder.');
+/** `hint` is what the caller's user should do instead (each kind of file has its own fix). */
+export function decodeSafetensors(bytes: Uint8Array, file: string, hint: string): SafetensorsFile {
+  const bad = (what: string) => new DataError(`${file} is not a valid safetensors file: ${what}.`, hint);
   if (bytes.length < 8) throw bad(`only ${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));

@@ -19,6 +19,9 @@ export class MaxPool2d implements Layer {
     const pair = (v: number | readonly [number, number]) => (typeof v === 'number' ? ([v, v] as const) : v);
     this.pool = pair(options.poolSize ?? 2);
     this.stride = pair(options.strides ?? this.pool);
+    for (const [what, v] of [['pool size', this.pool[0]], ['pool size', this.pool[1]], ['strides', this.stride[0]], ['strides', this.stride[1]]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new ShapeError(`${name}: ${what} must be a positive whole number, got ${v}.`);
+    }
   }
 
   private shape(input: Shape): MaxPoolShape {

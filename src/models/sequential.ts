@@ -14,6 +14,9 @@ export class Sequential {
     readonly layers: readonly Layer[],
   ) {
     if (layers.length === 0) throw new ShapeError(`${name}: a model needs at least one layer.`);
+    if (inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new ShapeError(`${name}: the input shape ${formatShape(inputShape)} must be one or more positive whole numbers, e.g. [28, 28, 1] for an image.`);
+    }
     const shapes: Shape[] = [inputShape];
     for (const layer of layers) {
       const out = layer.outputShape(shapes.at(-1)!);
@@ -28,6 +31,9 @@ export class Sequential {
     if (last.activation !== 'softmax') {
       throw new ShapeError(`${name}: the last layer (${last.name}) must use softmax: the loss is softmax cross-entropy.`);
     }
+    // The softmax is fused into the loss, so a hidden layer has no kernel that could apply it.
+    const hidden = layers.slice(0, -1).find((l) => l.activation === 'softmax');
+    if (hidden) throw new ShapeError(`${hidden.name}: softmax is only for the last layer (it is fused into the loss).`, "Use 'relu', 'sigmoid' or 'linear' for hidden layers.");
   }
 
   get classes(): number {

@@ -2,6 +2,7 @@ import { DataError } from '../errors';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../io/safetensors';
 import type { PixelAffine } from '../data/preprocess';
 import { seedModel, type SeedModel } from '../models/seed-models';
+import { OPTIMIZERS } from '../optim/optimizer';
 import type { EpochRecord } from './fit';
 import type { TrainerState } from './trainer';
 import type { Sequential } from '../models/sequential';
@@ -61,9 +62,26 @@ export function encodeCheckpoint(model: Sequential, c: Checkpoint): Uint8Array {
   return encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, model: model.name, state: JSON.stringify(meta) });
 }
 
+const CHECKPOINT_HINT = 'Resume from the results folder of a `wgml train` run, or start a new run.';
+
+/** What is wrong with a checkpoint's saved settings (edited by hand, or from a broken writer), or null. */
+function configProblem(c: Record<string, unknown>): string | null {
+  const whole = (v: unknown, min: number) => Number.isSafeInteger(v) && (v as number) >= min;
+  const optionalWhole = (v: unknown) => v === undefined || whole(v, 1);
+  if (!whole(c.epochs, 1)) return `its epochs (${String(c.epochs)}) is not a whole number of at least 1`;
+  if (!whole(c.batchSize, 1)) return `its batch size (${String(c.batchSize)}) is not a whole number of at least 1`;
+  if (!(typeof c.lr === 'number' && Number.isFinite(c.lr) && c.lr > 0)) return `its learning rate (${String(c.lr)}) is not a number above 0`;
+  if (!(OPTIMIZERS as readonly unknown[]).includes(c.optimizer)) return `its optimiser '${String(c.optimizer)}' is not one of ${OPTIMIZERS.join(', ')}`;
+  if (!(whole(c.seed, 0) && (c.seed as number) <= 0xffffffff)) return `its seed (${String(c.seed)}) is not a whole number from 0 to 4294967295`;
+  if (!(c.patience === null || whole(c.patience, 1))) return `its patience (${String(c.patience)}) is neither null nor a whole number of at least 1`;
+  if (!(typeof c.validationSplit === 'number' && c.validationSplit >= 0 && c.validationSplit < 1)) return `its validation split (${String(c.validationSplit)}) is not in [0, 1)`;
+  if (!optionalWhole(c.trainLimit) || !optionalWhole(c.testLimit)) return 'its image limits are not whole numbers of at least 1';
+  return null;
+}
+
 export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint & { seed: SeedModel; model: Sequential } {
-  const { tensors, metadata } = decodeSafetensors(bytes, file);
-  const bad = (what: string) => new DataError(`${file} is not a usable checkpoint: ${what}.`, 'Resume from the results folder of a `wgml train` run, or start a new run.');
+  const { tensors, metadata } = decodeSafetensors(bytes, file, CHECKPOINT_HINT);
+  const bad = (what: string) => new DataError(`${file} is not a usable checkpoint: ${what}.`, CHECKPOINT_HINT);
   if (metadata.format !== CHECKPOINT_FORMAT) throw bad(`its format is '${metadata.format ?? 'none'}', not ${CHECKPOINT_FORMAT}`);
   let meta: {
     config: RunConfig;
@@ -84,6 +102,8 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint & 
   if (typeof c !== 'object' || c === null || !counters.every((n) => Number.isSafeInteger(n) && (n as number) >= 0) || !Array.isArray(meta.history) || !Array.isArray(meta.optimizerState)) {
     throw bad('its run state is incomplete');
   }
+  const problem = configProblem(c as unknown as Record<string, unknown>);
+  if (problem) throw bad(problem);
   const progress = meta.epochProgress;
   const isWord = (n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffffffff;
   if (progress !== undefined && !(Number.isSafeInteger(progress?.step) && progress.step > 0 && Array.isArray(progress.metrics) && progress.metrics.every(isWord))) {
@@ -104,6 +124,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint & 
       const t = tensors.get(name);
       if (!t) throw bad(`tensor '${name}' is missing (is it from another model?)`);
       if (t.shape.join('x') !== e.spec.shape.join('x')) throw bad(`tensor '${name}' has shape [${t.shape.join(', ')}], the ${model.name} model needs [${e.spec.shape.join(', ')}]`);
+      if (!t.data.every(Number.isFinite)) throw bad(`tensor '${name}' holds NaN or infinite values`);
       out.set(t.data, e.offset);
     }
     return out;

@@ -1,4 +1,4 @@
-import { GpuError } from '../errors';
+import { DivergedError } from '../errors';
 import type { Evaluation, StepProgress, Trainer } from './trainer';
 
 /** One epoch of a run, as the report's curves plot it. */
@@ -62,7 +62,7 @@ export async function fit(trainer: Trainer, options: FitOptions): Promise<FitRes
       break;
     }
     if (!Number.isFinite(train.meanLoss)) {
-      throw new GpuError(
+      throw new DivergedError(
         `The training loss became ${train.meanLoss} in epoch ${epoch}: the model diverged.`,
         'Lower the learning rate (--lr), e.g. by a factor of 10.',
       );

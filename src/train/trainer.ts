@@ -5,7 +5,7 @@ import type { FashionMnist, Split } from '../data/fashion-mnist';
 import { uploadSplit, type GpuSplit } from '../data/gpu-dataset';
 import { fitStandardScaler, scale01Affine, standardScalerAffine, type PixelAffine } from '../data/preprocess';
 import { permutation } from '../data/shuffle';
-import { GpuError, UsageError } from '../errors';
+import { DivergedError, GpuError, ShapeError, UsageError } from '../errors';
 import { compile, type CompiledProgram, type ModelBuffers } from '../graph/compile';
 import type { Program, TensorRef } from '../graph/program';
 import { fill, glorotUniform } from '../kernels/init';
@@ -125,6 +125,13 @@ export class Trainer {
       throw new UsageError(`The batch size (${options.batchSize}) is larger than the training set (${train.count} examples).`, 'Use a smaller --batch-size.');
     }
     const pixels = data.rows * data.cols;
+    const inputs = model.shapes[0]!.reduce((a, b) => a * b, 1);
+    if (inputs !== pixels || model.classes !== data.classes.length) {
+      throw new ShapeError(
+        `${model.name} takes ${inputs} inputs and predicts ${model.classes} classes; the data has ${data.rows}x${data.cols} = ${pixels} pixels per image and ${data.classes.length} classes.`,
+        `Give the model the input shape [${data.rows}, ${data.cols}, 1] (or [${pixels}]) and a last layer of ${data.classes.length} units.`,
+      );
+    }
     const affine = options.affine ?? preprocessingAffine(options.preprocessing, train, pixels);
     const trainSplit = uploadSplit(gpu, 'train', train, pixels, affine);
 
@@ -257,9 +264,9 @@ export class Trainer {
         if (pending) await pending;
         this.gpu.check(`training step ${this.globalStep} (epoch ${epoch})`);
         if (this.divergedAt !== null) {
-          throw new GpuError(
+          throw new DivergedError(
             `The training loss became NaN or infinite by step ${this.divergedAt} (epoch ${epoch}): the model diverged.`,
-            'Lower the learning rate (--lr), e.g. by a factor of 10. The last checkpoint (end of the previous epoch) is intact.',
+            'Lower the learning rate (--lr), e.g. by a factor of 10. A checkpoint saved before this epoch is intact.',
           );
         }
         pending = gpu.device.queue.onSubmittedWorkDone();

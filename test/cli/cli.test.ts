@@ -9,7 +9,7 @@ function cli(...args: string[]) {
 
 describe('wgml command line', { timeout: 600_000 }, () => {
   it('prints help for every command and exits 0', () => {
-    for (const command of ['train', 'evaluate', 'summary', 'reproduce', 'sweep', 'selfcheck']) {
+    for (const command of ['train', 'evaluate', 'summary', 'reproduce', 'sweep', 'selfcheck', 'bench', 'profile', 'download']) {
       const r = cli(command, '--help');
       expect(r.code, command).toBe(0);
       expect(r.out, command).toContain(`Usage: wgml ${command}`);
@@ -29,10 +29,17 @@ describe('wgml command line', { timeout: 600_000 }, () => {
     [['evaluate', '--weights', '/nonexistent/weights.safetensors'], /No weights at/],
     [['bogus'], /unknown command 'bogus'/],
     [['train', '--model', 'mlp', '--limit', '100', '--batch-size', '256'], /batch size \(256\) is larger than the training set \(100 examples\)/],
-  ])('%j exits 2 with a clear message', (args, message) => {
+    [['train', '--model', 'one-hidden', '--out', 'package.json/run'], /Cannot use 'package.json\/run' as the results folder: ENOTDIR[^]*writable folder/],
+    [['train', '--resume', '/nonexistent/run'], /No checkpoint at '\/nonexistent\/run\/checkpoint.safetensors'/],
+    [['train', '--resume', '/nonexistent/run', '--lr', '5', '--batch-size', '64'], /--batch-size, --lr cannot change a resumed run/],
+    [['sweep', '--model', 'mlp', '--lr', '0.1', '--batch-size', '32,70000', '--epochs', '1'], /batch size \(70000\) is larger than the training set/],
+    [['profile', '--model', 'mlp', '--batch-size', '70000'], /batch size \(70000\) is larger than the training set/],
+    [['download', '--dir', '/tmp/wgml-download-refused', '--url', 'http://127.0.0.1:9/'], /Could not download http:\/\/127.0.0.1:9\/train-images-idx3-ubyte.gz[^]*offline/],
+  ])('%j exits 2 with a clear message, before any GPU work', (args, message) => {
     const r = cli(...args);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
+    expect(r.out).not.toMatch(/^adapter:/m);
     expect(r.err).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
   });
 

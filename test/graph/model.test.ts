@@ -47,6 +47,13 @@ describe('shape inference', () => {
     expect(() => new Dense(0, 'relu', 'empty')).toThrow(ShapeError);
     expect(() => new Sequential('bad', [2, 2, 1], [new Conv2d({ filters: 1, kernelSize: 3, padding: 'valid' }, 'conv_x'), new Flatten(), new Dense(2, 'softmax')])).toThrow(/conv_x: .*3x3 kernel does not fit/);
   });
+  it('allows softmax only on the last layer, and only positive input shapes and pool sizes', () => {
+    expect(() => new Sequential('bad', [4], [new Dense(3, 'softmax', 'hidden'), new Dense(2, 'softmax')])).toThrow(/hidden: softmax is only for the last layer/);
+    for (const shape of [[0], [], [28, 1.5, 1]]) expect(() => new Sequential('bad', shape, [new Dense(2, 'softmax')]), `[${shape}]`).toThrow(ShapeError);
+    expect(() => new MaxPool2d({ poolSize: 0 }, 'pool_x')).toThrow(/pool_x: pool size must be a positive whole number, got 0/);
+    expect(() => new MaxPool2d({ poolSize: 2, strides: [1, -1] }, 'pool_y')).toThrow(/pool_y: strides must be/);
+  });
+
   it('requires softmax on the last layer (the loss is softmax cross-entropy)', () => {
     expect(() => new Sequential('bad', [4], [new Dense(2, 'relu', 'last')])).toThrow(/last/);
   });

@@ -3,12 +3,15 @@
  * long run's GPU memory stays flat; checkpoint and weights readers answer any bytes with a DataError.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FashionMnist } from '../../src/data/fashion-mnist';
 import { loadFashionMnistFromDisk } from '../../src/data/locate-node';
 import { DataError } from '../../src/errors';
+import { Dense } from '../../src/layers/dense';
 import { seedModel } from '../../src/models/seed-models';
+import { Sequential } from '../../src/models/sequential';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint';
 import { Trainer } from '../../src/train/trainer';
 import { decodeWeights, encodeWeights } from '../../src/train/weights';
@@ -22,10 +25,12 @@ beforeAll(async () => {
 
 describe('run-time faults', () => {
   it('an absurd learning rate stops training with a message naming the step and the fix', { timeout: 600_000 }, () => {
-    const r = spawnSync('npx', ['vite-node', 'src/cli/main.ts', 'train', '--model', 'mlp', '--lr', '1e6', '--limit', '4096', '--test-limit', '500', '--epochs', '2', '--out', `/tmp/wgml-nan-${process.pid}`], { encoding: 'utf8', timeout: 300_000 });
+    const out = `/tmp/wgml-nan-${process.pid}`;
+    const r = spawnSync('npx', ['vite-node', 'src/cli/main.ts', 'train', '--model', 'mlp', '--lr', '1e6', '--limit', '4096', '--test-limit', '500', '--epochs', '2', '--out', out], { encoding: 'utf8', timeout: 300_000 });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/NaN or infinite by step \d+ \(epoch 1\)|loss became NaN in epoch 1/);
     expect(r.stderr).toMatch(/Lower the learning rate/);
+    expect(existsSync(out), 'the results folder the run made, left empty, is removed').toBe(false);
   });
 
   it('2,000 training steps create no pipeline, bind group or buffer, and leave GPU memory as after the first step', async () => {
@@ -66,6 +71,13 @@ describe('run-time faults', () => {
 });
 
 describe('the adapter', () => {
+  it('a model that does not fit the data is refused before anything is allocated', async () => {
+    const seed = seedModel('one-hidden');
+    const options = { ...seed.defaults, seed: 1, preprocessing: seed.preprocessing, trainLimit: 512, testLimit: 100 };
+    await expect(Trainer.create(gpu(), new Sequential('flat100', [100], [new Dense(10, 'softmax')]), data, options)).rejects.toThrow(/flat100 takes 100 inputs[^]*28x28 = 784 pixels/);
+    await expect(Trainer.create(gpu(), new Sequential('five', [784], [new Dense(5, 'softmax')]), data, options)).rejects.toThrow(/predicts 5 classes[^]*10 classes/);
+  });
+
   it('a lost device ends the epoch with a GpuError that says so', async () => {
     const { acquireGpu } = await import('../../src/gpu/device');
     const own = await acquireGpu();
@@ -170,6 +182,29 @@ describe('malformed weights and checkpoints', () => {
     const swapped = new Uint8Array(checkpoint);
     swapped.set(new TextEncoder().encode(text));
     expect(() => decodeCheckpoint(swapped, 'swapped')).toThrow(/dense_1.kernel' has shape \[128, 784\]/);
+  });
+
+  it('rejects edited run settings and non-finite tensors, and says what to do for each kind of file', () => {
+    const text = new TextDecoder().decode(checkpoint.subarray(0, 4000));
+    // Same-length edits of the run state (JSON inside the header's JSON, hence the escaped quotes).
+    for (const [from, to, message] of [
+      ['lr\\":0.03', 'lr\\":-0.3', /learning rate \(-0.3\) is not a number above 0/],
+      ['batchSize\\":32', 'batchSize\\":-3', /batch size \(-3\) is not a whole number/],
+      ['optimizer\\":\\"sgd', 'optimizer\\":\\"sga', /optimiser 'sga' is not one of sgd, adam/],
+    ] as const) {
+      expect(text).toContain(from);
+      const edited = new Uint8Array(checkpoint);
+      edited.set(new TextEncoder().encode(text.replace(from, to)));
+      expect(() => decodeCheckpoint(edited, 'c'), to).toThrow(message);
+    }
+    expect(() => decodeCheckpoint(checkpoint.subarray(0, 100), 'c')).toThrow(/Resume from the results folder/);
+    expect(() => decodeWeights(weights.subarray(0, 100), 'w')).toThrow(/Pass a weights file/);
+    const diverged = params.slice();
+    diverged[7] = NaN;
+    expect(() => decodeWeights(encodeWeights(model, diverged, affine), 'w')).toThrow(/'dense_1.kernel' holds NaN or infinite values[^]*lower --lr/);
+    const shape = new Uint8Array(weights);
+    shape.set(new TextEncoder().encode(new TextDecoder().decode(weights.subarray(0, 2000)).replace('"shape":[784,128]', '"shape":[128,784]')));
+    expect(() => decodeWeights(shape, 'w')).toThrow(/has shape \[128, 784\][^]*written for another model/);
   });
 
   it.each([
