@@ -1,6 +1,6 @@
 /**
  * The model picker and the run's settings: defaults from the report (src/models/seed-models.ts),
- * read back and checked when a run starts, and the Start / Pause / Stop buttons' states.
+ * read back and checked when a run starts, and the Start / Pause / Stop / Profile buttons' states.
  */
 import { UsageError } from '../../src/errors';
 import { MODEL_NAMES, seedModel, type ModelName, type SeedModel } from '../../src/models/seed-models';
@@ -21,8 +21,8 @@ export interface DemoSettings {
   validationSplit: number;
 }
 
-/** The run's phase, as the buttons show it. */
-export type RunPhase = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'stopping';
+/** The run's phase, as the buttons show it; 'profiling': one step is being profiled, no run. */
+export type RunPhase = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'stopping' | 'profiling';
 
 /** The CLI's default seed (src/cli/options.ts). */
 const DEFAULT_SEED = 1;
@@ -33,6 +33,7 @@ export interface ControlHandlers {
   onPause(): void;
   onResume(): void;
   onStop(): void;
+  onProfile(): void;
 }
 
 export class Controls {
@@ -49,6 +50,7 @@ export class Controls {
   private readonly start = byId('start', HTMLButtonElement);
   private readonly pause = byId('pause', HTMLButtonElement);
   private readonly stop = byId('stop', HTMLButtonElement);
+  private readonly profile = byId('profile', HTMLButtonElement);
   private phase: RunPhase = 'idle';
   private ready = false;
 
@@ -67,6 +69,7 @@ export class Controls {
     this.start.addEventListener('click', () => handlers.onStart());
     this.pause.addEventListener('click', () => (this.phase === 'paused' ? handlers.onResume() : handlers.onPause()));
     this.stop.addEventListener('click', () => handlers.onStop());
+    this.profile.addEventListener('click', () => handlers.onProfile());
     this.seed.value = String(DEFAULT_SEED);
     this.applyDefaults(seedModel(this.model.value));
   }
@@ -134,7 +137,7 @@ export class Controls {
     };
   }
 
-  /** Enables Start once a device and data are there. */
+  /** Enables Start and Profile once a device and data are there. */
   setReady(ready: boolean): void {
     this.ready = ready;
     this.render();
@@ -152,6 +155,15 @@ export class Controls {
     this.pause.textContent = this.phase === 'paused' ? 'Resume' : this.phase === 'pausing' ? 'Pausing…' : 'Pause';
     this.stop.disabled = !(this.phase === 'running' || this.phase === 'paused' || this.phase === 'pausing');
     this.stop.textContent = this.phase === 'stopping' ? 'Stopping…' : 'Stop';
+    // Never beside a run, even a paused one: the two would time each other on the same GPU. (The
+    // profile has a trainer of its own: the steps it times update weights, never a run's.)
+    this.profile.disabled = !this.ready || busy;
+    this.profile.textContent = this.phase === 'profiling' ? 'Profiling…' : 'Profile a step';
+    this.profile.title = !this.ready
+      ? 'Profiling needs a WebGPU device and the data.'
+      : busy && this.phase !== 'profiling'
+        ? 'A run is using the GPU: stop it (or let it end) to profile a step, so the two do not time each other.'
+        : 'GPU time of every kernel of one training step of this model with these settings (as `wgml profile`).';
     // Settings are fixed while a run uses them.
     for (const el of [this.model, this.epochs, this.batchSize, this.lr, this.optimizer, this.seed, this.patience, this.trainLimit, this.testLimit, this.validation]) {
       el.disabled = busy;

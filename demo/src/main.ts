@@ -2,7 +2,7 @@
  * The demo page: wires the panels together. Each concern lives in its own module: gpu.ts (the
  * device), device-lost.ts (what to do when it is lost), controls.ts (model and settings), data.ts
  * (Fashion-MNIST), training.ts (a run), progress.ts, charts.ts, results.ts, weights.ts,
- * drawing-pad.ts + predictor.ts + probabilities.ts.
+ * drawing-pad.ts + predictor.ts + probabilities.ts, profile-panel.ts (one step's kernels, timed).
  */
 import './style.css';
 import type { FashionMnist } from '../../src/data';
@@ -18,6 +18,7 @@ import { DrawingPad } from './drawing-pad';
 import { connectGpu, DeviceLostError, initGpu, isSoftwareAdapter, type GpuWatch } from './gpu';
 import { classProbabilities } from './predictor';
 import { ProbabilityBars } from './probabilities';
+import { ProfilePanel, profileDemoStep } from './profile-panel';
 import { ProgressBar } from './progress';
 import { ResultsPanel } from './results';
 import { evaluateWeights, TrainingRun, type RunCheckpoint, type TrainedModel } from './training';
@@ -69,6 +70,7 @@ const controls = new Controls({
   onPause: () => run?.pause(),
   onResume: () => run?.resume(),
   onStop: () => run?.stop(),
+  onProfile: () => void profileStep(),
 });
 showModel(controls.selected);
 
@@ -78,6 +80,7 @@ const results = new ResultsPanel();
 const pad = new DrawingPad();
 const bars = new ProbabilityBars();
 const weights = new WeightsPanel((loaded) => void useLoadedWeights(loaded));
+const profiler = new ProfilePanel();
 
 const dataPanel = new DataPanel((loaded) => {
   data = loaded;
@@ -185,6 +188,34 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null): Promis
     }
   } finally {
     run = null;
+    controls.setPhase('idle');
+  }
+}
+
+/** Profiles one training step of the selected model with the settings as typed (never during a run: Controls disables it). */
+async function profileStep(): Promise<void> {
+  if (!gpu || !data || run) return;
+  profiler.start();
+  let settings;
+  try {
+    settings = controls.read();
+  } catch (e) {
+    profiler.failed(describeError(e).message);
+    return;
+  }
+  controls.setPhase('profiling');
+  const started = performance.now();
+  try {
+    const result = await profileDemoStep(gpu, data, settings, (text) => profiler.stage(text));
+    profiler.show(result, (performance.now() - started) / 1000);
+  } catch (e) {
+    if (e instanceof DeviceLostError) {
+      profiler.failed('The GPU device was lost while profiling. Reconnect (see the panel at the top), then profile again.');
+    } else {
+      profiler.failed(`Profiling failed: ${describeError(e).message}`);
+      fail(e, 'Profiling');
+    }
+  } finally {
     controls.setPhase('idle');
   }
 }

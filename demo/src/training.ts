@@ -13,7 +13,7 @@ import { seedModel, type SeedModel } from '../../src/models/seed-models';
 import type { Sequential } from '../../src/models/sequential';
 import type { EpochRecord } from '../../src/report/types';
 import { fit, type FitResult } from '../../src/train/fit';
-import { Trainer, type Evaluation, type StepProgress, type TrainerState } from '../../src/train/trainer';
+import { Trainer, type Evaluation, type StepProgress, type TrainerState, type TrainOptions } from '../../src/train/trainer';
 import type { DemoSettings, RunPhase } from './controls';
 import { DeviceLostError, unlessLost } from './gpu';
 
@@ -84,16 +84,7 @@ export class TrainingRun {
    */
   static async create(gpu: Gpu, data: FashionMnist, settings: DemoSettings, events: RunEvents, from: RunCheckpoint | null = null): Promise<TrainingRun> {
     const seed = seedModel(settings.model);
-    const trainer = await unlessLost(gpu, Trainer.create(gpu, seed.build(), data, {
-      batchSize: settings.batchSize,
-      lr: settings.lr,
-      optimizer: settings.optimizer,
-      seed: settings.seed,
-      preprocessing: seed.preprocessing,
-      validationSplit: settings.validationSplit,
-      trainLimit: settings.trainLimit,
-      testLimit: settings.testLimit,
-    }));
+    const trainer = await unlessLost(gpu, Trainer.create(gpu, seed.build(), data, trainerOptions(settings)));
     if (from) trainer.importState(from.state);
     return new TrainingRun(trainer, seed, settings, events, from?.history ?? []);
   }
@@ -212,6 +203,20 @@ export class TrainingRun {
       },
     });
   }
+}
+
+/** The trainer a run of `settings` uses (the profiler builds its own from these too, with a smaller subset). */
+export function trainerOptions(settings: DemoSettings): TrainOptions {
+  return {
+    batchSize: settings.batchSize,
+    lr: settings.lr,
+    optimizer: settings.optimizer,
+    seed: settings.seed,
+    preprocessing: seedModel(settings.model).preprocessing,
+    validationSplit: settings.validationSplit,
+    trainLimit: settings.trainLimit,
+    testLimit: settings.testLimit,
+  };
 }
 
 /** The test set's evaluation (with probabilities) for weights that were not trained in this page. */

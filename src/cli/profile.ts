@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { textTable } from '../bench/format';
 import { describeGpu } from '../gpu/device';
-import { byLayer, byShader, groupProfile, medianProfile, profileCalls, profileTable, type ProfileMethod } from '../gpu/profiler';
+import { byLayer, byShader, groupProfile, medianProfile, profileTable, type ProfileMethod } from '../gpu/profiler';
 import { seedModel, type ModelName } from '../models/seed-models';
-import { Trainer } from '../train/trainer';
+import { profileTrainingStep } from '../train/profile-step';
 import { oneOf, positiveInt } from './args';
-import { loadData, withGpu } from './context';
+import { checkBatchFits, loadData, withGpu } from './context';
 import { batchOption, dataOption, modelOption, seedOption } from './options';
 
 interface ProfileFlags {
@@ -21,9 +21,6 @@ interface ProfileFlags {
   data?: string;
   seed: number;
 }
-
-/** Steps of real training run first, so pipelines are compiled and the shaders JIT-ed before timing. */
-const WARMUP_STEPS = 8;
 
 /**
  * `wgml profile --model NAME`: GPU time of every dispatch of one training step (timestamp queries
@@ -50,44 +47,34 @@ export function registerProfile(program: Command): void {
       const d = seed.defaults;
       const batch = flags.batchSize ?? d.batchSize;
       const data = await loadData(flags.data, say);
+      checkBatchFits(batch, data.train.count, undefined, 0);
       await withGpu(say, async (gpu) => {
-        const trainer = await Trainer.create(gpu, seed.build(), data, {
-          batchSize: batch, lr: d.lr, optimizer: d.optimizer, seed: flags.seed, preprocessing: seed.preprocessing,
-          trainLimit: WARMUP_STEPS * batch, testLimit: 100, evalBatch: 100,
-        });
-        try {
-          await trainer.trainEpoch(0);
-          // A real step's wall-clock time (one pass, one submit per step), for comparison with the sum of kernels.
-          const t = performance.now();
-          await trainer.trainEpoch(1);
-          const trainStepMs = (performance.now() - t) / trainer.stepsPerEpoch;
-          const calls = trainer.trainProgram.calls;
-          const measured = await profileCalls(gpu, calls, { repeats: flags.repeats, warmup: flags.warmup, method: flags.method });
-          const profile = flags.median ? medianProfile(measured) : measured;
-          const adapter = describeGpu(gpu);
-          if (flags.json) {
-            process.stdout.write(`${JSON.stringify({ model: seed.name, batch, adapter, train_step_ms: trainStepMs, ...profile })}\n`);
-            return;
-          }
-          const table = profileTable(profile, flags.order ? profile.rows : undefined);
-          say(`${seed.name}, batch ${batch}: ${calls.length} dispatches per step; ${profile.method === 'timestamp' ? 'timestamp queries' : 'one submit per dispatch'}, ${flags.median ? 'median' : 'mean'} of ${profile.repeats} steps after ${profile.warmup} warm-up`);
+        const { profile: measured, trainStepMs, dispatches } = await profileTrainingStep(
+          gpu, seed.build(), data, { batchSize: batch, lr: d.lr, optimizer: d.optimizer, seed: flags.seed, preprocessing: seed.preprocessing },
+          { repeats: flags.repeats, warmup: flags.warmup, method: flags.method },
+        );
+        const profile = flags.median ? medianProfile(measured) : measured;
+        const adapter = describeGpu(gpu);
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify({ model: seed.name, batch, adapter, train_step_ms: trainStepMs, ...profile })}\n`);
+          return;
+        }
+        const table = profileTable(profile, flags.order ? profile.rows : undefined);
+        say(`${seed.name}, batch ${batch}: ${dispatches} dispatches per step; ${profile.method === 'timestamp' ? 'timestamp queries' : 'one submit per dispatch'}, ${flags.median ? 'median' : 'mean'} of ${profile.repeats} steps after ${profile.warmup} warm-up`);
+        say('');
+        say(textTable(table.headers, table.rows));
+        say('');
+        for (const [title, key] of [['shader', byShader], ['layer', byLayer]] as const) {
+          const g = profileTable(profile, groupProfile(profile, key));
+          say(textTable([`by ${title}`, ...g.headers.slice(2)], g.rows.map((r) => r.slice(1))));
           say('');
-          say(textTable(table.headers, table.rows));
-          say('');
-          for (const [title, key] of [['shader', byShader], ['layer', byLayer]] as const) {
-            const g = profileTable(profile, groupProfile(profile, key));
-            say(textTable([`by ${title}`, ...g.headers.slice(2)], g.rows.map((r) => r.slice(1))));
-            say('');
-          }
-          say(`sum of kernels ${profile.kernelMs.toFixed(3)} ms (each in its own pass; first start to last end ${profile.spanMs.toFixed(3)} ms);`);
-          say(`the same dispatches in one pass, as a training step records them, measured the same way: ${profile.stepMs.toFixed(3)} ms;`);
-          say(`a pass with one no-op dispatch, measured the same way: ${profile.emptyPassMs.toFixed(3)} ms (the floor under every row);`);
-          say(`a real training step before profiling (trainEpoch, wall clock): ${trainStepMs.toFixed(3)} ms (${Math.round((batch * 1000) / trainStepMs).toLocaleString('en-US')} images/s).`);
-          if (profile.quantumNs > 0) {
-            say(`timestamps are quantised to ${(profile.quantumNs / 1000).toFixed(1)} µs by Dawn (its timestamp_quantization toggle): short kernels are averages of coarse samples.`);
-          }
-        } finally {
-          trainer.release();
+        }
+        say(`sum of kernels ${profile.kernelMs.toFixed(3)} ms (each in its own pass; first start to last end ${profile.spanMs.toFixed(3)} ms);`);
+        say(`the same dispatches in one pass, as a training step records them, measured the same way: ${profile.stepMs.toFixed(3)} ms;`);
+        say(`a pass with one no-op dispatch, measured the same way: ${profile.emptyPassMs.toFixed(3)} ms (the floor under every row);`);
+        say(`a real training step before profiling (trainEpoch, wall clock): ${trainStepMs.toFixed(3)} ms (${Math.round((batch * 1000) / trainStepMs).toLocaleString('en-US')} images/s).`);
+        if (profile.quantumNs > 0) {
+          say(`timestamps are quantised to ${(profile.quantumNs / 1000).toFixed(1)} µs by Dawn (its timestamp_quantization toggle): short kernels are averages of coarse samples.`);
         }
       });
     });

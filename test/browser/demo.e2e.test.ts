@@ -3,7 +3,8 @@
  * model on 3,000 real Fashion-MNIST images for 2 epochs, pausing and resuming on the way, and check
  * what a person would see: curves, confusion matrix, misclassified gallery, a validation accuracy
  * above 60%, the weights' round trip through a .safetensors file, and ten probabilities summing to
- * 1 for a drawing. Then lose the GPU device in the middle of a run (the GPU process crashes) and
+ * 1 for a drawing. Profile one training step: the per-kernel table `wgml profile` prints, as HTML.
+ * Then lose the GPU device in the middle of a run (the GPU process crashes) and
  * resume it: it must end with the numbers of a run that was never interrupted. Without WebGPU in
  * the browser this fails; it never skips.
  */
@@ -55,6 +56,9 @@ describe('the demo in Chromium', () => {
     await page.waitForSelector('#run-status[data-state="paused"]', { timeout: 120_000 });
     expect(await page.locator('#epoch-table tbody tr').count(), 'paused inside epoch 1').toBe(0);
     expect(await page.textContent('#pause')).toBe('Resume');
+    // Profiling would share the GPU (and the page) with the paused run: it waits for the run to end.
+    expect(await page.isDisabled('#profile')).toBe(true);
+    expect(await page.getAttribute('#profile', 'title')).toContain('A run is using the GPU');
     await page.click('#pause');
     const end = await waitForRunEnd(page, 180_000);
     expect(end.state, end.text).toBe('done');
@@ -126,6 +130,66 @@ describe('the demo in Chromium', () => {
     await page.screenshot({ path: `${ARTIFACTS}demo.png`, fullPage: true });
     expect(errors).toEqual([]);
   }, 420_000);
+
+  it('profiles one training step of one-hidden: one row per dispatch, slowest first, shares summing to 100%', async () => {
+    const { page, errors } = await openDemo(browser, server.url);
+    await prepareRun(page, { model: 'one-hidden', trainImages: 1_000, testImages: 500, epochs: 1 });
+    expect(await page.isHidden('#profile-panel')).toBe(true);
+    const started = await pageNow(page);
+    await page.click('#profile');
+    await page.waitForSelector('#profile-status[data-state="done"], #profile-status[data-state="error"]', { timeout: 150_000 });
+    expect(await page.getAttribute('#profile-status', 'data-state'), (await page.textContent('#profile-status'))!).toBe('done');
+
+    // The line under the title: which method, how many steps, the sum of kernels and a real step's time.
+    const summary = (await page.textContent('#profile-summary'))!;
+    const method = await page.getAttribute('#profile-summary', 'data-method');
+    console.log(`profile: ${summary}`);
+    expect(['timestamp', 'submit']).toContain(method);
+    expect(summary).toContain(method === 'timestamp' ? 'timed with timestamp queries' : 'timed with one submit per dispatch');
+    expect(summary).toMatch(/mean of 20 steps after 2 warm-up\. Sum of kernels \d+\.\d{3} ms; a real training step \d+\.\d{3} ms of wall-clock time/);
+
+    // The table: profileTable's columns, one row per dispatch of the step (each index once), slowest first.
+    const dispatches = Number(await page.getAttribute('#profile-summary', 'data-dispatches'));
+    expect(dispatches).toBeGreaterThan(5);
+    expect(await page.$$eval('#profile-kernels thead th', (th) => th.map((x) => x.textContent))).toEqual(['#', 'kernel', 'ms', 'share', 'GFLOP/s', 'GB/s']);
+    const rows = await page.$$eval('#profile-kernels tbody tr', (trs) =>
+      trs.map((tr) => ({
+        ms: Number((tr as HTMLElement).dataset.ms),
+        share: Number((tr as HTMLElement).dataset.share),
+        shader: (tr as HTMLElement).dataset.shader ?? '',
+        cells: [...(tr as HTMLTableRowElement).cells].map((c) => c.textContent ?? ''),
+      })));
+    expect(rows).toHaveLength(dispatches);
+    expect(rows.map((r) => Number(r.cells[0])).sort((a, b) => a - b)).toEqual([...Array(dispatches).keys()]);
+    for (const r of rows) {
+      expect(Number.isFinite(r.ms) && r.ms >= 0, `${r.cells[1]}: ${r.ms} ms`).toBe(true);
+      expect(r.cells[2]).toBe(r.ms.toFixed(3));
+      expect(r.cells[3]).toBe(`${(r.share * 100).toFixed(1)}%`);
+    }
+    for (let i = 1; i < rows.length; i++) expect(rows[i - 1]!.ms, `row ${i} (slowest first) is slower than row ${i - 1}`).toBeGreaterThanOrEqual(rows[i]!.ms);
+    expect(rows[0]!.ms).toBeGreaterThan(0);
+    expect(rows.reduce((a, r) => a + r.share, 0)).toBeCloseTo(1, 6);
+    expect(await page.$$eval('#profile-kernels tfoot td', (td) => td.map((x) => x.textContent))).toContain('100.0%');
+    // The dense layers' matrix products are there, with a rate: they declare their flops.
+    const matmuls = rows.filter((r) => r.shader.startsWith('matmul:'));
+    expect(matmuls.length, 'matmul rows').toBeGreaterThanOrEqual(3);
+    expect(matmuls.some((r) => Number(r.cells[4]) > 0)).toBe(true);
+
+    // Grouped by shader: matmul among them, and the groups' shares add up to the whole step too.
+    const shaders = await page.$$eval('#profile-shaders tbody tr', (trs) =>
+      trs.map((tr) => ({ name: (tr as HTMLTableRowElement).cells[0]!.textContent ?? '', share: Number((tr as HTMLElement).dataset.share) })));
+    expect(shaders.some((g) => g.name.startsWith('matmul:'))).toBe(true);
+    expect(shaders.reduce((a, g) => a + g.share, 0)).toBeCloseTo(1, 6);
+    expect(await page.locator('#profile-layers tbody tr').count()).toBeGreaterThan(1);
+
+    // The page stayed responsive, and is ready for a run or another profile.
+    const tasks = await longTasks(page, started);
+    expect(Math.max(0, ...tasks), 'longest main-thread task while profiling (ms)').toBeLessThan(1_500);
+    expect(await page.isEnabled('#profile')).toBe(true);
+    expect(await page.isEnabled('#start')).toBe(true);
+    await page.locator('#profile-panel').screenshot({ path: `${ARTIFACTS}demo-profile.png` });
+    expect(errors).toEqual([]);
+  }, 240_000);
 
   it('offers to resume a run when the GPU device is lost, and the resumed epochs are those of an uninterrupted run', async () => {
     // Small enough for SwiftShader to train an epoch in seconds, with enough steps (63 of 32

@@ -1,0 +1,44 @@
+import type { FashionMnist } from '../data/fashion-mnist';
+import type { Gpu } from '../gpu/device';
+import { profileCalls, type Profile, type ProfileOptions } from '../gpu/profiler';
+import type { Sequential } from '../models/sequential';
+import { Trainer, type TrainOptions } from './trainer';
+
+/** Real training steps before profiling, so pipelines are compiled and the shaders JIT-ed. */
+export const PROFILE_WARMUP_STEPS = 8;
+
+export interface StepProfile {
+  profile: Profile;
+  /** A real training step's wall-clock time (trainEpoch: one pass, one submit per step), ms. */
+  trainStepMs: number;
+  dispatches: number;
+}
+
+/**
+ * The GPU time of every dispatch of one training step of `model` (`wgml profile` and the demo's
+ * "Profile a step"): a trainer of its own on PROFILE_WARMUP_STEPS batches (a step's dispatches do
+ * not depend on the subset), one epoch to warm up, a second timed on the wall clock, then
+ * profileCalls over the step's dispatches. `stage` hears what it is doing.
+ */
+export async function profileTrainingStep(
+  gpu: Gpu, model: Sequential, data: FashionMnist, options: Omit<TrainOptions, 'trainLimit' | 'testLimit' | 'evalBatch' | 'validationSplit'>,
+  profiling: Omit<ProfileOptions, 'beforeRun'> = {}, stage: (text: string) => void = () => {},
+): Promise<StepProfile> {
+  const trainLimit = PROFILE_WARMUP_STEPS * options.batchSize;
+  stage(`Compiling ${model.name} and uploading ${trainLimit.toLocaleString('en-US')} training images…`);
+  // Nothing is evaluated: the smallest test split, and no validation split.
+  const trainer = await Trainer.create(gpu, model, data, { ...options, trainLimit, testLimit: 100, evalBatch: 100, validationSplit: 0 });
+  try {
+    stage(`Warming up: ${trainer.stepsPerEpoch} training steps, then as many timed…`);
+    await trainer.trainEpoch(0);
+    const t = performance.now();
+    await trainer.trainEpoch(1);
+    const trainStepMs = (performance.now() - t) / trainer.stepsPerEpoch;
+    const calls = trainer.trainProgram.calls;
+    stage(`Timing each of the step's ${calls.length} dispatches over ${profiling.repeats ?? 10} steps…`);
+    const profile = await profileCalls(gpu, calls, profiling);
+    return { profile, trainStepMs, dispatches: calls.length };
+  } finally {
+    trainer.release();
+  }
+}
