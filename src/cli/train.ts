@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { access, mkdir, readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -88,6 +88,9 @@ const RESUME_FLAGS = new Set(['resume', 'epochs', 'data', 'model']);
  * epoch later. Returns a function that removes the folder again if this run made it and left it empty.
  */
 async function createResultsFolder(out: string): Promise<() => Promise<void>> {
+  if (existsSync(join(out, CHECKPOINT_FILE))) {
+    throw new UsageError(`'${out}' already holds a run (${CHECKPOINT_FILE}); a new run would overwrite it.`, `Continue it with --resume ${out}, or pass another --out.`);
+  }
   try {
     const made = await mkdir(out, { recursive: true });
     await access(out, constants.W_OK);

@@ -100,4 +100,12 @@ describe('checkpoints and resume', { timeout: 600_000 }, () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/already finished 3 of 3 epochs[\s\S]*--epochs/);
   });
+
+  it('refuses to start a new run over an existing one, which stays as it was', () => {
+    const before = readFileSync(join(reference, 'checkpoint.safetensors'));
+    const r = cli([...RUN, '--out', reference]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/already holds a run[\s\S]*--resume/);
+    expect(readFileSync(join(reference, 'checkpoint.safetensors')).equals(before)).toBe(true);
+  });
 });
