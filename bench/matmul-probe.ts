@@ -10,13 +10,17 @@
  * shaders/matmul_subgroups.wgsl's main_sg with 8- and 16-row blocks (the rows of one operand
  * shared across each subgroup instead of loaded in every lane; bench/NOTES.md, "matmul").
  *
+ * Last, per model, the step's matmuls as matmul() plans them, all in one submit in step order,
+ * against the sum of each timed alone: whether a kernel is slower after other kernels than after
+ * itself (operands pushed out of the caches) shows as the first exceeding the second.
+ *
  * Run: npx vite-node bench/matmul-probe.ts [filter]
  *   filter: only rows whose label contains it (e.g. `mlp`, `square`, `transA`).
  */
 import { acquireGpu, describeGpu, eightLaneSubgroups } from '../src/gpu/device';
 import { storageBuffer, writeBuffer } from '../src/gpu/buffers';
 import { kernel, submitCalls, type KernelCall } from '../src/gpu/kernel';
-import { matmulPlan, matmulPlanFor, matmulSpec, type MatmulEpilogue, type MatmulPlan, type MatmulPlanChoice, type MatmulShape } from '../src/kernels/matmul';
+import { matmul, matmulPlan, matmulPlanFor, matmulSpec, type MatmulEpilogue, type MatmulPlan, type MatmulPlanChoice, type MatmulShape } from '../src/kernels/matmul';
 
 const FILTER = process.argv[2] ?? '';
 const ROUNDS = 3;
@@ -95,6 +99,9 @@ const row = (model: string, shape: MatmulShape, plan: string, flops: number, t: 
     t.ms.toFixed(3), gflops(flops, t.ms), t.cpuMs.toFixed(3), gflops(flops, t.cpuMs)]);
 };
 
+/** Each model's matmuls as matmul() runs them, in step order, with their time alone; buffers live until the sequences ran. */
+const stepCalls = new Map<string, { call: KernelCall; alone: number }[]>();
+const buffers: GPUBuffer[] = [];
 for (const [model, shape, epi] of CASES) {
   const { m, n, k } = shape;
   if (FILTER && !`${model} ${m}x${k}·${k}x${n} ${variant(shape)}`.includes(FILTER)) continue;
@@ -119,7 +126,9 @@ for (const [model, shape, epi] of CASES) {
     }
   }
   add(`${model} (SG)`, flops, best);
-  for (const buf of [a, b, c, y, bias]) buf.destroy();
+  const call = await matmul(gpu, shape, { a, b, c }, epilogue);
+  stepCalls.set(model, [...(stepCalls.get(model) ?? []), { call, alone: (await time(call)).ms }]);
+  buffers.push(a, b, c, y, bias);
 }
 for (const [model, t] of totals) {
   if (model.startsWith('square')) continue;
@@ -127,6 +136,23 @@ for (const [model, t] of totals) {
     (t.flops / 1e6).toFixed(1), '', t.ms.toFixed(3), gflops(t.flops, t.ms), t.cpuMs.toFixed(3), gflops(t.flops, t.cpuMs)]);
 }
 
+const sequences: string[] = [];
+for (const [model, list] of stepCalls) {
+  if (model === 'square') continue;
+  const calls = list.map((l) => l.call);
+  let ms = Infinity;
+  for (let round = 0; round < ROUNDS; round++) {
+    const t = performance.now();
+    submitCalls(gpu, Array.from({ length: 6 }, () => calls).flat());
+    await gpu.device.queue.onSubmittedWorkDone();
+    ms = Math.min(ms, (performance.now() - t) / 6);
+  }
+  const alone = list.reduce((sum, l) => sum + l.alone, 0);
+  sequences.push(`${model}: its ${calls.length} matmuls in step order, one submit: ${ms.toFixed(2)} ms; each alone, summed: ${alone.toFixed(2)} ms`);
+}
+for (const buf of buffers) buf.destroy();
+
 const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 for (const r of rows) console.log(r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+for (const line of sequences) console.log(line);
 gpu.release();
