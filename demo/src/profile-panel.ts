@@ -14,10 +14,6 @@ import { byId, count, duration, h } from './dom';
 import { unlessLost } from './gpu';
 import { trainerOptions } from './training';
 
-/** `wgml profile`'s defaults. */
-const WARMUP_RUNS = 2;
-const REPEATS = 20;
-
 export interface DemoStepProfile extends StepProfile {
   model: string;
   batch: number;
@@ -26,8 +22,7 @@ export interface DemoStepProfile extends StepProfile {
 /** profileTrainingStep for the chosen model with the page's settings; rejects with a DeviceLostError if the device is lost meanwhile. */
 export async function profileDemoStep(gpu: Gpu, data: FashionMnist, settings: DemoSettings, stage: (text: string) => void): Promise<DemoStepProfile> {
   const seed = seedModel(settings.model);
-  const { trainLimit: _, testLimit: __, validationSplit: ___, ...options } = trainerOptions(settings);
-  const step = await unlessLost(gpu, profileTrainingStep(gpu, seed.build(), data, options, { repeats: REPEATS, warmup: WARMUP_RUNS }, stage));
+  const step = await unlessLost(gpu, profileTrainingStep(gpu, seed.build(), data, trainerOptions(settings), {}, stage));
   return { ...step, model: seed.name, batch: settings.batchSize };
 }
 

@@ -1,8 +1,6 @@
 import { acquireGpu, describeGpu, type Gpu } from '../gpu/device';
 import type { FashionMnist } from '../data/fashion-mnist';
 import { loadFashionMnistFromDisk } from '../data/locate-node';
-import { UsageError } from '../errors';
-import { heldOut } from '../train/trainer';
 
 /** Shared plumbing of the commands: data first (bad input fails before any GPU work), then the GPU. */
 
@@ -26,12 +24,3 @@ export async function withGpu<T>(log: (line: string) => void, body: (gpu: Gpu) =
 export const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
-
-/** Before any GPU work: a batch must fit in the training images that remain after --limit and the validation split. */
-export function checkBatchFits(batchSize: number, trainImages: number, limit: number | undefined, validationSplit: number): void {
-  const available = Math.min(limit ?? trainImages, trainImages);
-  const trainCount = available - heldOut(available, validationSplit);
-  if (batchSize > trainCount) {
-    throw new UsageError(`The batch size (${batchSize}) is larger than the training set (${trainCount} examples).`, 'Use a smaller --batch-size.');
-  }
-}

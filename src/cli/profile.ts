@@ -4,9 +4,10 @@ import { textTable } from '../bench/format';
 import { describeGpu } from '../gpu/device';
 import { byLayer, byShader, groupProfile, medianProfile, profileTable, type ProfileMethod } from '../gpu/profiler';
 import { seedModel, type ModelName } from '../models/seed-models';
-import { profileTrainingStep } from '../train/profile-step';
+import { PROFILE_REPEATS, PROFILE_WARMUP, PROFILE_WARMUP_STEPS, profileTrainingStep } from '../train/profile-step';
 import { oneOf, positiveInt } from './args';
-import { checkBatchFits, loadData, withGpu } from './context';
+import { loadData, withGpu } from './context';
+import { checkBatchFits } from '../train/trainer';
 import { batchOption, dataOption, modelOption, seedOption } from './options';
 
 interface ProfileFlags {
@@ -33,8 +34,8 @@ export function registerProfile(program: Command): void {
     .description('per-kernel GPU time of one training step: a table sorted by time, with share, GFLOP/s and GB/s')
     .addOption(modelOption())
     .addOption(batchOption())
-    .addOption(new Option('--repeats <n>', 'timed steps to average').default(20).argParser(positiveInt('--repeats')))
-    .addOption(new Option('--warmup <n>', 'untimed profiled steps first (after 8 real training steps)').default(2).argParser(positiveInt('--warmup')))
+    .addOption(new Option('--repeats <n>', 'timed steps to average').default(PROFILE_REPEATS).argParser(positiveInt('--repeats')))
+    .addOption(new Option('--warmup <n>', `untimed profiled steps first (after ${PROFILE_WARMUP_STEPS} real training steps)`).default(PROFILE_WARMUP).argParser(positiveInt('--warmup')))
     .addOption(new Option('--method <how>', "'timestamp' (timestamp queries), 'submit' (a submit per dispatch) or 'auto'").default('auto').argParser(oneOf('--method', ['auto', 'timestamp', 'submit'] as const)))
     .option('--order', 'list kernels in dispatch order instead of by time')
     .option('--median', "each kernel's median time over the steps instead of its mean (steadier on a busy machine)")

@@ -8,7 +8,8 @@ import { markdownTable } from '../report/markdown';
 import { fit } from '../train/fit';
 import { Trainer } from '../train/trainer';
 import { listOf, positiveInt, positiveNumber } from './args';
-import { checkBatchFits, loadData, log, withGpu } from './context';
+import { loadData, log, withGpu } from './context';
+import { checkBatchFits } from '../train/trainer';
 import { DivergedError } from '../errors';
 import { dataOption, modelOption, optimizerOption, seedOption, validationOption } from './options';
 

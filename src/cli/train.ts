@@ -7,7 +7,8 @@ import { CHECKPOINT_FILE, decodeCheckpoint } from '../train/checkpoint';
 import { seedModel, type ModelName } from '../models/seed-models';
 import type { OptimizerKind } from '../optim/optimizer';
 import { positiveInt } from './args';
-import { checkBatchFits, loadData, log, withGpu } from './context';
+import { loadData, log, withGpu } from './context';
+import { checkBatchFits } from '../train/trainer';
 import { batchOption, dataOption, epochsOption, limitOption, lrOption, modelOption, optimizerOption, seedOption, validationOption } from './options';
 import { trainAndReport } from './run';
 

@@ -36,6 +36,11 @@ export class Sequential {
     if (hidden) throw new ShapeError(`${hidden.name}: softmax is only for the last layer (it is fused into the loss).`, "Use 'relu', 'sigmoid' or 'linear' for hidden layers.");
   }
 
+  /** Values per example the model takes (the product of its input shape). */
+  get inputSize(): number {
+    return this.shapes[0]!.reduce((a, b) => a * b, 1);
+  }
+
   get classes(): number {
     return this.shapes.at(-1)![0]!;
   }

@@ -133,7 +133,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint & 
   for (const name of meta.optimizerState) optimizer[String(name)] = gather(`${String(name)}/`);
   const scale = tensors.get('preprocess.scale')?.data;
   const shift = tensors.get('preprocess.shift')?.data;
-  const pixels = model.shapes[0]!.reduce((a, b) => a * b, 1);
+  const pixels = model.inputSize;
   if (!scale || !shift || scale.length !== pixels || shift.length !== pixels) throw bad('the pre-processing tensors are missing');
   return {
     seed,

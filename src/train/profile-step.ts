@@ -6,6 +6,9 @@ import { Trainer, type TrainOptions } from './trainer';
 
 /** Real training steps before profiling, so pipelines are compiled and the shaders JIT-ed. */
 export const PROFILE_WARMUP_STEPS = 8;
+/** Profiled steps by default, timed and untimed (`wgml profile --repeats / --warmup`, the demo). */
+export const PROFILE_REPEATS = 20;
+export const PROFILE_WARMUP = 2;
 
 export interface StepProfile {
   profile: Profile;
@@ -35,8 +38,9 @@ export async function profileTrainingStep(
     await trainer.trainEpoch(1);
     const trainStepMs = (performance.now() - t) / trainer.stepsPerEpoch;
     const calls = trainer.trainProgram.calls;
-    stage(`Timing each of the step's ${calls.length} dispatches over ${profiling.repeats ?? 10} steps…`);
-    const profile = await profileCalls(gpu, calls, profiling);
+    const repeats = profiling.repeats ?? PROFILE_REPEATS;
+    stage(`Timing each of the step's ${calls.length} dispatches over ${repeats} steps…`);
+    const profile = await profileCalls(gpu, calls, { ...profiling, repeats, warmup: profiling.warmup ?? PROFILE_WARMUP });
     return { profile, trainStepMs, dispatches: calls.length };
   } finally {
     trainer.release();

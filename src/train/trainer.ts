@@ -120,12 +120,10 @@ export class Trainer {
   private readonly peeks: { buffer: GPUBuffer; busy: boolean }[];
 
   static async create(gpu: Gpu, model: Sequential, data: FashionMnist, options: TrainOptions): Promise<Trainer> {
+    checkBatchFits(options.batchSize, data.train.count, options.trainLimit, options.validationSplit ?? 0);
     const { train, validation, test } = splitData(data, options);
-    if (options.batchSize > train.count) {
-      throw new UsageError(`The batch size (${options.batchSize}) is larger than the training set (${train.count} examples).`, 'Use a smaller --batch-size.');
-    }
     const pixels = data.rows * data.cols;
-    const inputs = model.shapes[0]!.reduce((a, b) => a * b, 1);
+    const inputs = model.inputSize;
     if (inputs !== pixels || model.classes !== data.classes.length) {
       throw new ShapeError(
         `${model.name} takes ${inputs} inputs and predicts ${model.classes} classes; the data has ${data.rows}x${data.cols} = ${pixels} pixels per image and ${data.classes.length} classes.`,
@@ -448,6 +446,18 @@ export async function initializeParams(gpu: Gpu, model: Sequential, params: GPUB
 
 function preprocessingAffine(kind: Preprocessing, train: Split, pixels: number): PixelAffine {
   return kind === 'standardize' ? standardScalerAffine(fitStandardScaler(train.images, pixels)) : scale01Affine(pixels);
+}
+
+/**
+ * A batch must fit in the training images left after `limit` and the validation split. Pure, so the
+ * command line checks it before acquiring a GPU; Trainer.create checks it again for library callers.
+ */
+export function checkBatchFits(batchSize: number, trainImages: number, limit: number | undefined, validationSplit: number): void {
+  const available = Math.min(limit ?? trainImages, trainImages);
+  const trainCount = available - heldOut(available, validationSplit);
+  if (batchSize > trainCount) {
+    throw new UsageError(`The batch size (${batchSize}) is larger than the training set (${trainCount} examples).`, 'Use a smaller --batch-size.');
+  }
 }
 
 /** Examples held out for validation from a training set of `count`: Keras' validation_split. */

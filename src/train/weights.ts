@@ -59,7 +59,7 @@ export function decodeWeights(bytes: Uint8Array, file: string): LoadedWeights {
   }
   const scale = tensors.get('preprocess.scale');
   const shift = tensors.get('preprocess.shift');
-  const pixels = model.shapes[0]!.reduce((a, b) => a * b, 1);
+  const pixels = model.inputSize;
   if (!scale || !shift || scale.data.length !== pixels || shift.data.length !== pixels) {
     throw new DataError(`${file} lacks the pre-processing tensors (preprocess.scale and preprocess.shift, ${pixels} values each).`, WEIGHTS_HINT);
   }
