@@ -9,7 +9,7 @@
  * allows), with the variants' rounds interleaved so that load from other processes hits them alike.
  * Run: npx vite-node bench/conv2d-probe.ts [repeats] [variant filter, e.g. 'sg16']
  */
-import { acquireGpu, describeGpu } from '../src/gpu/device';
+import { requestGpu, describeGpu } from '../src/gpu/device';
 import { storageBuffer, writeBuffer } from '../src/gpu/buffers';
 import { submitCalls, type KernelCall } from '../src/gpu/kernel';
 import {
@@ -31,7 +31,7 @@ const LAYERS: [string, Conv2dShape][] = [
   ['conv2 14x14x64->32', { h: 14, w: 14, cin: 64, kh: 3, kw: 3, cout: 32, padding: 'same' }],
 ];
 
-const gpu = await acquireGpu();
+const gpu = await requestGpu();
 console.log(describeGpu(gpu));
 
 function filled(label: string, count: number): GPUBuffer {

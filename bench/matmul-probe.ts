@@ -17,7 +17,7 @@
  * Run: npx vite-node bench/matmul-probe.ts [filter]
  *   filter: only rows whose label contains it (e.g. `mlp`, `square`, `transA`).
  */
-import { acquireGpu, describeGpu, eightLaneSubgroups } from '../src/gpu/device';
+import { requestGpu, describeGpu, eightLaneSubgroups } from '../src/gpu/device';
 import { storageBuffer, writeBuffer } from '../src/gpu/buffers';
 import { kernel, submitCalls, type KernelCall } from '../src/gpu/kernel';
 import { matmul, matmulPlan, matmulPlanFor, matmulSpec, type MatmulEpilogue, type MatmulPlan, type MatmulPlanChoice, type MatmulShape } from '../src/kernels/matmul';
@@ -53,7 +53,7 @@ const CASES: Case[] = [
 /** The free choices of a plan (to re-plan it with subgroups off or on). */
 const pick = (p: MatmulPlan): MatmulPlanChoice => ({ swap: p.swap, tu: p.tu, wg: p.wg });
 
-const gpu = await acquireGpu();
+const gpu = await requestGpu();
 console.log(describeGpu(gpu));
 function filled(label: string, count: number): GPUBuffer {
   const data = new Float32Array(count).map((_, i) => Math.sin(i));

@@ -2,7 +2,7 @@
  * Getting a WebGPU device, naming it, noticing when it is lost, and explaining clearly when there
  * is none.
  */
-import { acquireGpu, describeGpu, type Gpu } from '../../src/gpu/device';
+import { requestGpu, describeGpu, type Gpu } from '../../src/gpu/device';
 import { GpuError } from '../../src/errors';
 import { byId, describeError } from './dom';
 
@@ -25,7 +25,7 @@ export async function openGpu(): Promise<Gpu> {
     }
     throw new GpuError('This browser does not offer WebGPU (navigator.gpu is missing).', GET_WEBGPU);
   }
-  return acquireGpu();
+  return requestGpu();
 }
 
 /** What the page hears about a device after it is opened. */

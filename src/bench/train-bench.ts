@@ -1,12 +1,23 @@
-import type { FashionMnist } from '../data/fashion-mnist';
+import { createDataset, type DatasetArrays } from '../data/dataset';
+import type { Preprocessing } from '../data/preprocess';
 import type { Gpu } from '../gpu/device';
-import { seedModel, type ModelName } from '../models/seed-models';
+import { ModelRuntime } from '../models/runtime';
+import type { Sequential } from '../models/sequential';
+import type { FitSettings } from '../train/settings';
 import { Trainer } from '../train/trainer';
 import { cpuMs, rateSummary, summarize, type Summary } from './stats';
 
+/** A model to measure: how to build it, and its training settings (a seed model's, or a model file's). */
+export interface BenchModel {
+  name: string;
+  build(): Sequential;
+  fit: Pick<FitSettings, 'batchSize' | 'optimizer' | 'lr'>;
+  preprocessing: Preprocessing;
+}
+
 /**
- * Steady-state training throughput of one seed model, measured through the Trainer's public API
- * only: a trainer built with `trainLimit` = steps x batch makes each `trainEpoch` a run of exactly
+ * Steady-state training throughput of one model, measured on the training loop the model's fit()
+ * runs: a loop over `steps` x batch training images makes each `trainEpoch` a run of exactly
  * `steps` real steps on real Fashion-MNIST batches, recorded as training records them (one pass and
  * one submit per step, a wait every 8 steps for the group before, no read back until the epoch's
  * end). The first epoch of each trainer is a warm-up (lavapipe compiles shaders at first use) and
@@ -24,14 +35,14 @@ export interface TrainBenchOptions {
   repeats?: number;
   /** Steps per repeat; default: calibrated from `seconds`. */
   steps?: number;
-  /** Default: the report's batch size for the model. */
+  /** Default: the model's batch size. */
   batchSize?: number;
   seed?: number;
   log?: (line: string) => void;
 }
 
 export interface TrainBenchResult {
-  model: ModelName;
+  model: string;
   batch: number;
   optimizer: string;
   /** Steps per timed repeat, and repeats. */
@@ -66,29 +77,25 @@ const CALIBRATION_STEPS = 4;
 const MIN_STEPS = 2;
 export const EPOCH_IMAGES = 60_000;
 
-export async function benchTraining(gpu: Gpu, data: FashionMnist, name: ModelName, options: TrainBenchOptions = {}): Promise<TrainBenchResult> {
-  const seed = seedModel(name);
-  const d = seed.defaults;
+export async function benchTraining(gpu: Gpu, data: DatasetArrays, spec: BenchModel, options: TrainBenchOptions = {}): Promise<TrainBenchResult> {
+  const { name } = spec;
+  const d = spec.fit;
   const batch = options.batchSize ?? d.batchSize;
   const seconds = options.seconds ?? 10;
   const repeats = Math.max(1, options.repeats ?? 5);
-  const maxSteps = Math.max(1, Math.floor(data.train.count / batch));
-  const make = (steps: number) =>
-    Trainer.create(gpu, seed.build(), data, {
-      batchSize: batch,
-      lr: d.lr,
-      optimizer: d.optimizer,
-      seed: options.seed ?? 1,
-      preprocessing: seed.preprocessing,
-      trainLimit: steps * batch,
-      testLimit: 100,
-      evalBatch: 100,
-    });
+  const maxSteps = Math.max(1, Math.floor(data.train.labels.length / batch));
+  const make = async (steps: number) => {
+    const dataset = createDataset(data, { preprocessing: spec.preprocessing, trainLimit: steps * batch, testLimit: 100 });
+    const runtime = await ModelRuntime.create(gpu, spec.build(), options.seed ?? 1, null);
+    runtime.setAffine(dataset.affine);
+    const trainer = await Trainer.create(runtime, dataset.train, { batchSize: batch, lr: d.lr, optimizer: d.optimizer, seed: options.seed ?? 1 });
+    return { trainer, release: () => (trainer.release(), runtime.release()) };
+  };
 
   // Calibration: compile, one warm-up epoch, one timed epoch of a few steps.
   let t = performance.now();
   let steps = options.steps === undefined ? undefined : Math.min(options.steps, maxSteps);
-  const calibration = await make(Math.min(CALIBRATION_STEPS, maxSteps));
+  const { trainer: calibration, release: releaseCalibration } = await make(Math.min(CALIBRATION_STEPS, maxSteps));
   const createMs = performance.now() - t;
   let warmupMs: number;
   try {
@@ -103,10 +110,10 @@ export async function benchTraining(gpu: Gpu, data: FashionMnist, name: ModelNam
       steps = Math.min(maxSteps, Math.max(MIN_STEPS, steps));
     }
   } finally {
-    calibration.release();
+    releaseCalibration();
   }
 
-  const trainer = await make(steps);
+  const { trainer, release } = await make(steps);
   try {
     options.log?.(`${name}: batch ${batch}, ${repeats} x ${steps} steps (+1 warm-up repeat)`);
     await trainer.trainEpoch(0);
@@ -124,7 +131,7 @@ export async function benchTraining(gpu: Gpu, data: FashionMnist, name: ModelNam
     const calls = trainer.trainProgram.calls;
     const flopsPerStep = calls.reduce((a, c) => a + c.flops, 0);
     const mem = trainer.memoryReport();
-    const paramBytes = trainer.model.params.totalElements * 4;
+    const paramBytes = trainer.runtime.model.params.totalElements * 4;
     const stateBytes = Object.values(trainer.optimizer.state).reduce((a, b) => a + b.size, 0);
     return {
       model: name,
@@ -144,6 +151,6 @@ export async function benchTraining(gpu: Gpu, data: FashionMnist, name: ModelNam
       warmupMs,
     };
   } finally {
-    trainer.release();
+    release();
   }
 }

@@ -1,4 +1,4 @@
-import { acquireGpu, describeGpu, type Gpu } from '../gpu/device';
+import { requestGpu, describeGpu, type Gpu } from '../gpu/device';
 import type { FashionMnist } from '../data/fashion-mnist';
 import { loadFashionMnistFromDisk } from '../data/locate-node';
 
@@ -12,7 +12,7 @@ export async function loadData(dir: string | undefined, log: (line: string) => v
 
 /** Runs `body` with a GPU and always releases it (device first), so the process can exit cleanly. */
 export async function withGpu<T>(log: (line: string) => void, body: (gpu: Gpu) => Promise<T>): Promise<T> {
-  const gpu = await acquireGpu();
+  const gpu = await requestGpu();
   log(`adapter: ${describeGpu(gpu)}`);
   try {
     return await body(gpu);

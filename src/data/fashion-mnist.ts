@@ -3,6 +3,7 @@
  * loader serves Node (fs), the browser (fetch, or File objects a person dropped) and tests (memory).
  */
 import { DataError } from '../errors';
+import type { DatasetArrays, ImagesAndLabels } from './dataset';
 import { parseIdxImages, parseIdxLabels } from './idx';
 
 /** Class names by label, from the dataset's README. */
@@ -31,20 +32,12 @@ export const GET_FASHION_MNIST_HINT =
  */
 export type ReadFile = (name: string) => Promise<Uint8Array | undefined>;
 
-export interface Split {
-  /** count x rows x cols bytes, row-major, 0 = background. */
-  images: Uint8Array<ArrayBuffer>;
-  labels: Uint8Array<ArrayBuffer>;
-  count: number;
-}
-
-export interface FashionMnist {
-  train: Split;
-  test: Split;
-  rows: number;
-  cols: number;
+/** Fashion-MNIST as arrays: 28x28x1 uint8 images, labels 0-9, and the class names; pass it to createDataset. */
+export interface FashionMnist extends DatasetArrays {
+  train: ImagesAndLabels & { images: Uint8Array<ArrayBuffer>; labels: Uint8Array<ArrayBuffer> };
+  test: ImagesAndLabels & { images: Uint8Array<ArrayBuffer>; labels: Uint8Array<ArrayBuffer> };
+  shape: [28, 28, 1];
   classes: readonly string[];
-  /** Where the data came from, as given to the loader; for messages and run logs. */
   source: string;
 }
 
@@ -84,8 +77,7 @@ export async function loadFashionMnist(readFile: ReadFile, source: string): Prom
   return {
     train: split(trainImages, trainLabels, trIm.name, trLb.name, source),
     test: split(testImages, testLabels, teIm.name, teLb.name, source),
-    rows: ROWS,
-    cols: COLS,
+    shape: [ROWS, COLS, 1],
     classes: FASHION_MNIST_CLASSES,
     source,
   };
@@ -119,7 +111,7 @@ function split(
   imName: string,
   lbName: string,
   source: string,
-): Split {
+): FashionMnist['train'] {
   if (im.count !== lb.count) {
     throw new DataError(
       `${imName} has ${im.count} images but ${lbName} has ${lb.count} labels (in ${source})`,
@@ -133,7 +125,7 @@ function split(
       `The file is damaged or not Fashion-MNIST. ${GET_FASHION_MNIST_HINT}`,
     );
   }
-  return { images: im.images, labels: lb.labels, count: im.count };
+  return { images: im.images, labels: lb.labels };
 }
 
 function label(name: string, source: string): string {

@@ -1,11 +1,15 @@
 /**
- * The report's two pre-processings, both as a per-pixel affine map from raw bytes,
+ * The pre-processings, each as a per-pixel affine map from raw values,
  * x' = x * scale[p] + shift[p], so the GPU can apply the identical transform to uint8 data it
  * already holds (one fused multiply-add per pixel) instead of uploading four times as many floats.
  *   - mlp, cnn:    x / 255                      (scale 1/255, shift 0)
  *   - one-hidden:  standard scaling per pixel, fitted on the training set only.
  */
 import { DataError } from '../errors';
+
+/** The pre-processing choices: none, x / 255, or per-pixel standardisation fitted on the training data. */
+export const PREPROCESSINGS = ['none', 'scale01', 'standardize'] as const;
+export type Preprocessing = (typeof PREPROCESSINGS)[number];
 
 /** Per-pixel affine map, in float32 because that is what the GPU will use. */
 export interface PixelAffine {
@@ -29,7 +33,7 @@ export function scale01Affine(pixelsPerImage: number): PixelAffine {
  * with two passes (mean, then squared deviations) so there is no cancellation, and a constant pixel
  * gets exactly std 0.
  */
-export function fitStandardScaler(trainImages: Uint8Array, pixelsPerImage: number): StandardScaler {
+export function fitStandardScaler(trainImages: Uint8Array | Float32Array, pixelsPerImage: number): StandardScaler {
   const n = imageCount(trainImages, pixelsPerImage);
   if (n === 0) throw new DataError('Cannot fit a standard scaler to zero images', 'Pass the training images.');
   const mean = new Float64Array(pixelsPerImage);
@@ -97,7 +101,18 @@ export function applyStandardScaler(images: Uint8Array, scaler: StandardScaler):
   return applyAffine(images, standardScalerAffine(scaler));
 }
 
-function imageCount(images: Uint8Array, pixelsPerImage: number): number {
+/** x itself: the map of the 'none' pre-processing. */
+export function identityAffine(pixelsPerImage: number): PixelAffine {
+  return { scale: new Float32Array(pixelsPerImage).fill(1), shift: new Float32Array(pixelsPerImage) };
+}
+
+/** The affine map of pre-processing `kind`, fitted on `trainImages` where it needs fitting. */
+export function preprocessingAffine(kind: Preprocessing, trainImages: Uint8Array | Float32Array, pixelsPerImage: number): PixelAffine {
+  if (kind === 'standardize') return standardScalerAffine(fitStandardScaler(trainImages, pixelsPerImage));
+  return kind === 'scale01' ? scale01Affine(pixelsPerImage) : identityAffine(pixelsPerImage);
+}
+
+function imageCount(images: Uint8Array | Float32Array, pixelsPerImage: number): number {
   if (!Number.isInteger(pixelsPerImage) || pixelsPerImage <= 0 || images.length % pixelsPerImage !== 0) {
     throw new DataError(
       `${images.length} image bytes do not divide into images of ${pixelsPerImage} pixels`,

@@ -20,8 +20,11 @@ export interface AdapterDescription {
  */
 export interface Gpu {
   readonly device: GPUDevice;
-  readonly adapter: GPUAdapter;
   readonly adapterInfo: AdapterDescription;
+  /** The adapter's subgroup sizes, when it reports them (the subgroup kernels assume 8 lanes). */
+  readonly subgroupSizes: { min: number; max: number } | null;
+  /** True once release() was called: every use after that throws a GpuError. */
+  readonly released: boolean;
   readonly features: ReadonlySet<GpuFeature>;
   readonly limits: GPUSupportedLimits;
   /**
@@ -43,12 +46,22 @@ export interface Gpu {
    * function that unsubscribes it.
    */
   onLost(listener: (description: string) => void): () => void;
-  /** Destroys the device, then drops the adapter and instance. Safe to call twice. */
+  /**
+   * Destroys the device (unless the application passed it in), then drops the adapter and
+   * instance. Safe to call twice.
+   */
   release(): void;
 }
 
-export interface AcquireOptions {
+/** How to get a device: from the platform (the default), or one the application already owns. */
+export interface GpuOptions {
+  /** Passed to requestAdapter; default 'high-performance'. */
   powerPreference?: GPUPowerPreference;
+  /**
+   * Use this device instead of requesting one (e.g. an app that also renders with it). wgml then
+   * never destroys it: `release()` only stops wgml from using it.
+   */
+  device?: GPUDevice;
 }
 
 const NO_WEBGPU_BROWSER =
@@ -59,10 +72,14 @@ const NO_WEBGPU_NODE =
   'newer (Debian 12: add the bookworm-backports suite, then `apt-get install -t bookworm-backports ' +
   'mesa-vulkan-drivers`); `npm run setup` does this for you.';
 
-/** Finds a WebGPU adapter (navigator.gpu in a browser, Dawn's `webgpu` package in Node) and opens a device. */
-export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
-  const inBrowser = typeof window !== 'undefined';
-  if (inBrowser && !navigator.gpu) {
+/**
+ * Opens a WebGPU device: navigator.gpu in a browser (or a worker), Dawn's `webgpu` package in Node;
+ * or wraps `options.device`. Call `release()` on the result when done.
+ */
+export async function requestGpu(options: GpuOptions = {}): Promise<Gpu> {
+  if (options.device) return wrapDevice(options.device);
+  const inBrowser = typeof navigator !== 'undefined' && 'gpu' in navigator;
+  if (!inBrowser && typeof process === 'undefined') {
     throw new GpuError('This browser does not offer WebGPU (navigator.gpu is missing; it also needs https or localhost).', NO_WEBGPU_BROWSER);
   }
   const { gpu, instanceHandle } = inBrowser ? { gpu: navigator.gpu, instanceHandle: null } : await nodeGpu();
@@ -93,14 +110,19 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
     },
   });
 
-  const info = adapter.info;
-  const adapterInfo: AdapterDescription = {
-    vendor: info.vendor,
-    architecture: info.architecture,
-    device: info.device,
-    description: info.description,
-  };
-  return new OwnedGpu(device, adapter, instanceHandle, adapterInfo, features);
+  return new OwnedGpu(device, adapter, instanceHandle, describeAdapter(adapter.info), features, true);
+}
+
+/** A Gpu over a device the application owns (its adapter is not needed: a device keeps its own alive). */
+function wrapDevice(device: GPUDevice): Gpu {
+  const features = new Set(WANTED_FEATURES.filter((f) => device.features.has(f)));
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  const description = info ? describeAdapter(info) : { vendor: '', architecture: '', device: '', description: 'a device passed in by the application' };
+  return new OwnedGpu(device, null, null, description, features, false, info ?? null);
+}
+
+function describeAdapter(info: GPUAdapterInfo): AdapterDescription {
+  return { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description };
 }
 
 /** A GPU error, with the scoped operation that caused it (null: reported as uncaptured). */
@@ -114,6 +136,8 @@ class OwnedGpu implements Gpu {
   // Held only so the garbage collector cannot take them before the device; see `Gpu`.
   #adapter: GPUAdapter | null;
   #instance: unknown;
+  #device: GPUDevice;
+  readonly subgroupSizes: { min: number; max: number } | null;
   #released = false;
   #errors: ScopedError[] = [];
   /** Error-scope verdicts not yet in: settle() waits for them. */
@@ -122,14 +146,20 @@ class OwnedGpu implements Gpu {
   #lostListeners: ((description: string) => void)[] = [];
 
   constructor(
-    readonly device: GPUDevice,
-    adapter: GPUAdapter,
+    device: GPUDevice,
+    adapter: GPUAdapter | null,
     instance: unknown,
     readonly adapterInfo: AdapterDescription,
     readonly features: ReadonlySet<GpuFeature>,
+    /** False for a device the application passed in: release() leaves it alive. */
+    private readonly owned: boolean,
+    info: GPUAdapterInfo | null = adapter?.info ?? null,
   ) {
+    this.#device = device;
     this.#adapter = adapter;
     this.#instance = instance;
+    const sizes = info as (GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number }) | null;
+    this.subgroupSizes = sizes?.subgroupMinSize && sizes.subgroupMaxSize ? { min: sizes.subgroupMinSize, max: sizes.subgroupMaxSize } : null;
     // Errors outside any scope still count; they just cannot name their operation.
     device.addEventListener('uncapturederror', (e) => {
       const { message } = (e as GPUUncapturedErrorEvent).error;
@@ -192,9 +222,13 @@ class OwnedGpu implements Gpu {
     };
   }
 
-  get adapter(): GPUAdapter {
-    if (!this.#adapter) throw new GpuError('This GPU was released; acquire a new one.');
-    return this.#adapter;
+  get device(): GPUDevice {
+    if (this.#released) throw new GpuError('This GPU was released, and a released GPU cannot be used again.', 'Call requestGpu() for a new one.');
+    return this.#device;
+  }
+
+  get released(): boolean {
+    return this.#released;
   }
 
   get limits(): GPUSupportedLimits {
@@ -205,7 +239,7 @@ class OwnedGpu implements Gpu {
     if (this.#released) return;
     this.#released = true;
     this.#lostListeners = [];
-    this.device.destroy();
+    if (this.owned) this.#device.destroy();
     this.#adapter = null;
     this.#instance = null;
   }
@@ -216,9 +250,7 @@ class OwnedGpu implements Gpu {
  * subgroup kernels (shaders/*_subgroups.wgsl) share loads across 8 lanes and assume that width.
  */
 export function eightLaneSubgroups(gpu: Gpu): boolean {
-  if (!gpu.features.has('subgroups')) return false;
-  const info = gpu.adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
-  return info.subgroupMinSize === 8 && info.subgroupMaxSize === 8;
+  return gpu.features.has('subgroups') && gpu.subgroupSizes?.min === 8 && gpu.subgroupSizes.max === 8;
 }
 
 /** One line naming the adapter and the features in use, for logs and reports. */
@@ -231,8 +263,7 @@ export function describeGpu(gpu: Gpu): string {
 
 async function nodeGpu(): Promise<{ gpu: GPU; instanceHandle: unknown }> {
   // The Vulkan loader warns when XDG_RUNTIME_DIR is unset; a temp dir is what it wants.
-  const { tmpdir } = await import('node:os');
-  process.env.XDG_RUNTIME_DIR ??= tmpdir();
+  process.env.XDG_RUNTIME_DIR ??= process.env.TMPDIR ?? '/tmp';
   let webgpu: typeof import('webgpu');
   try {
     webgpu = await import('webgpu');

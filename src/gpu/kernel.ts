@@ -2,7 +2,7 @@ import { GpuError } from '../errors';
 import type { Gpu } from './device';
 import { shaderSource } from './shaders';
 
-/** A buffer, or a byte range of one (the memory planner hands out ranges of shared arenas). */
+/** A buffer, or a byte range of one (e.g. one parameter tensor of the model's parameter buffer). */
 export type Binding = GPUBuffer | GPUBufferBinding;
 
 /** One compute dispatch, compiled and bound once, recorded into as many passes as needed. */

@@ -5,9 +5,9 @@ import { mebibytes } from '../gpu/buffers';
 import { activationBackward } from '../kernels/activation';
 import { gatherBatch } from '../kernels/gather';
 import type { GpuSplit } from '../data/gpu-dataset';
-import { Dropout } from '../layers/dropout';
-import { sizeOf, type Gate, type Layer, type LayerContext } from '../layers/layer';
+import { sizeOf, type Gate, type LayerContext } from '../layers/layer';
 import type { Sequential } from '../models/sequential';
+import { planFusion, type FusionPlan } from './fusion';
 import { planMemory, type MemoryPlan } from './memory-plan';
 import { layerBindings } from './params';
 import { Program, type TensorRef } from './program';
@@ -15,7 +15,9 @@ import { Program, type TensorRef } from './program';
 /**
  * Turns a model into a program (ops over transient tensors), plans its memory, and builds every
  * kernel once. What comes out is a fixed list of dispatches: running a step is recording them into
- * one compute pass, with no allocation and no readback.
+ * one compute pass, with no allocation and no readback. The steps, each on its own below:
+ * gather the batch, walk forward, add the head (loss or softmax), walk backward (training), add
+ * the optimiser's update, plan the memory, build the kernels.
  */
 
 export type Mode = 'train' | 'eval' | 'predict';
@@ -23,8 +25,11 @@ export type Mode = 'train' | 'eval' | 'predict';
 /** The model's persistent buffers, shared by its train, eval and predict programs. */
 export interface ModelBuffers {
   readonly params: GPUBuffer;
-  readonly grads: GPUBuffer;
+  /** Parameter gradients: training programs only. */
+  readonly grads: GPUBuffer | null;
   readonly step: GPUBuffer;
+  /** The pre-processing, scale[pixels] then shift[pixels], applied as batches are gathered. */
+  readonly affine: GPUBuffer;
 }
 
 /** The ops that close a program: the loss (train, eval) or softmax (predict), and the update. */
@@ -59,94 +64,29 @@ export interface CompileOptions {
   tail: ProgramTail;
 }
 
+/** What the forward and backward walks share. */
+interface Walk {
+  readonly gpu: Gpu;
+  readonly model: Sequential;
+  readonly buffers: ModelBuffers;
+  readonly program: Program;
+  readonly batch: number;
+  readonly fusion: FusionPlan;
+  context(i: number): LayerContext;
+}
+
 export async function compile(gpu: Gpu, model: Sequential, buffers: ModelBuffers, options: CompileOptions): Promise<CompiledProgram> {
-  const { mode, batch, data } = options;
+  const { mode, batch } = options;
   const training = mode === 'train';
   const program = new Program();
-  const { layers, shapes } = model;
+  const walk = walker(gpu, model, buffers, program, batch, planFusion(model.layers, model.shapes, training));
 
-  const x = program.tensor('input', batch * sizeOf(shapes[0]!) * 4);
-  const labels = program.tensor('labels', batch * 4);
-  program.op({
-    label: 'gather batch',
-    reads: [],
-    writes: [x, labels],
-    build: async (bind) => [
-      await gatherBatch(gpu, { batch, pixels: sizeOf(shapes[0]!) }, {
-        images: data.images, labels: data.labels, order: data.order, affine: data.affine,
-        x: bind(x), y: bind(labels), step: buffers.step,
-      }),
-    ],
-  });
-
-  // A dropout layer the next layer runs inside its own kernels (training only): it gets no op, no
-  // tensor and no backward of its own (e.g. max-pool reads conv -> dropout -> pool's input once).
-  const absorbed = (i: number): boolean => training && layers[i] instanceof Dropout && !!layers[i + 1]?.fusesInputDropout?.(shapes[i + 1]!);
-  const scratch = new Map<string, TensorRef>();
-  const context = (i: number): LayerContext => ({
-    gpu,
-    program,
-    batch,
-    input: shapes[i]!,
-    output: shapes[i + 1]!,
-    params: layerBindings(model.params, i, buffers.params),
-    stepUniform: buffers.step,
-    index: i,
-    inputDropout: i > 0 && absorbed(i - 1) ? { rate: (layers[i - 1] as Dropout).rate, stream: i - 1 } : null,
-    scratch(name, bytes) {
-      const key = `${i}:${name}`;
-      let t = scratch.get(key);
-      if (!t) scratch.set(key, (t = program.tensor(`${layers[i]!.name} ${name}`, bytes)));
-      return t;
-    },
-  });
-
-  // Forward. acts[i] is layer i's input; a layer that is an identity here shares its input's tensor.
-  const skipped = (l: Layer, i: number) => l.aliasesInput || (!training && l.trainingOnly) || absorbed(i);
-  const acts: TensorRef[] = [x];
-  layers.forEach((layer, i) => {
-    if (skipped(layer, i)) {
-      acts.push(acts[i]!);
-      return;
-    }
-    const y = program.tensor(`${layer.name} output`, batch * sizeOf(shapes[i + 1]!) * 4);
-    layer.forward(context(i), acts[i]!, y, training);
-    acts.push(y);
-  });
-
-  const logits = acts.at(-1)!;
-  const headResult = options.tail.head(program, logits, labels);
-  let grad = headResult;
-
+  const { x, labels } = gatherOp(walk, options.data);
+  const acts = forward(walk, x, training);
+  const headResult = options.tail.head(program, acts.at(-1)!, labels);
   if (training) {
-    if (!grad) throw new Error('A training program needs a loss that returns dL/dlogits.');
-    // Backward. `grad` is always dL/dz for layer i's pre-activation output z.
-    const firstWithParams = layers.findIndex((_, i) => model.params.entries.some((e) => e.layer === i));
-    for (let i = layers.length - 1; i >= 0; i--) {
-      const layer = layers[i]!;
-      if (layer.aliasesInput || absorbed(i)) continue;
-      const needsDx = i > firstWithParams;
-      // The activation that produced this layer's input, looking through free reshapes and a dropout it runs.
-      let p = i - 1;
-      while (p >= 0 && (layers[p]!.aliasesInput || absorbed(p))) p--;
-      const producerAct = p >= 0 ? layers[p]!.activation : 'linear';
-      const gateAct = producerAct === 'linear' || producerAct === 'softmax' ? null : producerAct;
-      const fused: Gate | null = gateAct && layer.fusesInputGate?.(shapes[i]!) ? { act: gateAct, y: acts[i]! } : null;
-
-      const dx = needsDx ? program.tensor(`${layer.name} grad input`, batch * sizeOf(shapes[i]!) * 4) : null;
-      layer.backward({
-        ...context(i),
-        x: acts[i]!,
-        y: acts[i + 1]!,
-        dy: grad,
-        dx,
-        gate: fused,
-        grads: layerBindings(model.params, i, buffers.grads),
-      });
-      if (!dx) break;
-      grad = dx;
-      if (gateAct && !fused) grad = activationGradOp(gpu, program, gateAct, acts[i]!, dx, batch * sizeOf(shapes[i]!));
-    }
+    if (!headResult) throw new Error('A training program needs a loss that returns dL/dlogits.');
+    backward(walk, acts, headResult);
     options.tail.update?.(program);
   }
 
@@ -180,6 +120,90 @@ export async function compile(gpu: Gpu, model: Sequential, buffers: ModelBuffers
   };
 }
 
+function walker(gpu: Gpu, model: Sequential, buffers: ModelBuffers, program: Program, batch: number, fusion: FusionPlan): Walk {
+  const { layers, shapes } = model;
+  const scratch = new Map<string, TensorRef>();
+  return {
+    gpu,
+    model,
+    buffers,
+    program,
+    batch,
+    fusion,
+    context: (i) => ({
+      gpu,
+      program,
+      batch,
+      input: shapes[i]!,
+      output: shapes[i + 1]!,
+      params: layerBindings(model.params, i, buffers.params),
+      stepUniform: buffers.step,
+      index: i,
+      inputDropout: fusion.inputDropout(i),
+      scratch(name, bytes) {
+        const key = `${i}:${name}`;
+        let t = scratch.get(key);
+        if (!t) scratch.set(key, (t = program.tensor(`${layers[i]!.name} ${name}`, bytes)));
+        return t;
+      },
+    }),
+  };
+}
+
+/** The batch's inputs (pre-processed) and labels, gathered on the GPU from the resident split. */
+function gatherOp({ gpu, program, batch, buffers, model }: Walk, data: GpuSplit): { x: TensorRef; labels: TensorRef } {
+  const pixels = model.inputSize;
+  const x = program.tensor('input', batch * pixels * 4);
+  const labels = program.tensor('labels', batch * 4);
+  program.op({
+    label: 'gather batch',
+    reads: [],
+    writes: [x, labels],
+    build: async (bind) => [
+      await gatherBatch(gpu, { batch, pixels, floatPixels: data.floatPixels }, {
+        images: data.images, labels: data.labels, order: data.order, affine: buffers.affine,
+        x: bind(x), y: bind(labels), step: buffers.step,
+      }),
+    ],
+  });
+  return { x, labels };
+}
+
+/** The forward walk. acts[i] is layer i's input; a layer skipped here shares its input's tensor. */
+function forward(walk: Walk, x: TensorRef, training: boolean): TensorRef[] {
+  const { model, program, batch, fusion } = walk;
+  const acts: TensorRef[] = [x];
+  model.layers.forEach((layer, i) => {
+    if (fusion.skipped(i)) {
+      acts.push(acts[i]!);
+      return;
+    }
+    const y = program.tensor(`${layer.name} output`, batch * sizeOf(model.shapes[i + 1]!) * 4);
+    layer.forward(walk.context(i), acts[i]!, y, training);
+    acts.push(y);
+  });
+  return acts;
+}
+
+/** The backward walk, from dL/dlogits. `grad` is always dL/dz for layer i's pre-activation output z. */
+function backward(walk: Walk, acts: readonly TensorRef[], lossGrad: TensorRef): void {
+  const { gpu, model, program, batch, fusion, buffers } = walk;
+  const { layers, shapes } = model;
+  if (!buffers.grads) throw new Error('A training program needs the gradient buffer.');
+  const firstWithParams = layers.findIndex((_, i) => model.params.entries.some((e) => e.layer === i));
+  let grad = lossGrad;
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i]!;
+    if (layer.aliasesInput || fusion.absorbed(i)) continue;
+    const gate = fusion.inputGate(i);
+    const fused: Gate | null = gate?.fused ? { act: gate.act, y: acts[i]! } : null;
+    const dx = i > firstWithParams ? program.tensor(`${layer.name} grad input`, batch * sizeOf(shapes[i]!) * 4) : null;
+    layer.backward({ ...walk.context(i), x: acts[i]!, y: acts[i + 1]!, dy: grad, dx, gate: fused, grads: layerBindings(model.params, i, buffers.grads) });
+    if (!dx) break;
+    grad = gate && !gate.fused ? activationGradOp(gpu, program, gate.act, acts[i]!, dx, batch * sizeOf(shapes[i]!)) : dx;
+  }
+}
+
 /** Refuses, before allocating anything, a program whose buffers the adapter cannot bind. */
 function checkLimits(gpu: Gpu, model: Sequential, plan: MemoryPlan, batch: number): void {
   const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
@@ -187,7 +211,7 @@ function checkLimits(gpu: Gpu, model: Sequential, plan: MemoryPlan, batch: numbe
   if (largest > limit) {
     throw new GpuError(
       `${model.name} at batch ${batch} needs a ${mebibytes(largest)} buffer; this adapter's maxStorageBufferBindingSize is ${mebibytes(limit)}.`,
-      'Use a smaller --batch-size, or a smaller model.',
+      'Use a smaller batch size, or a smaller model.',
     );
   }
 }

@@ -1,13 +1,13 @@
 import type { KernelCall } from '../gpu/kernel';
 
-/** A transient tensor: it lives in the step's arena, at an offset the memory plan decides. */
+/** A transient tensor: it lives in one of the program's buffers ("slots"), the one the memory plan assigns. */
 export interface TensorRef {
   readonly id: number;
   readonly name: string;
   readonly bytes: number;
 }
 
-/** Resolves a transient tensor to its range of the arena. Valid only while building kernels. */
+/** Resolves a transient tensor to its slot. Valid only while building kernels. */
 export type Bind = (t: TensorRef) => GPUBufferBinding;
 
 /**

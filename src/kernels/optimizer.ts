@@ -1,7 +1,7 @@
 /**
  * Optimiser steps: one elementwise dispatch over a model's whole parameter buffer.
  *
- * The scheduler keeps every parameter in one f32 buffer, the gradients in a second with the same
+ * A model keeps every parameter in one f32 buffer, the gradients in a second with the same
  * layout (and Adam's m and v in two more), so a step is a single kernel over `count` = the total
  * parameter count, whatever the tensors. Values that change between steps (the learning rate, and
  * Adam's bias correction) live in a 16-byte uniform the training loop rewrites before each step's

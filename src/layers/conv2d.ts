@@ -6,31 +6,52 @@ import { sumRows, sumRowsScratchBytes } from '../kernels/reduce';
 import type { BackwardContext, Layer, LayerContext, ParamSpec, Shape } from './layer';
 
 export interface Conv2dOptions {
+  /** Output channels. */
   filters: number;
+  /** Square (one number) or [height, width]. */
   kernelSize: number | readonly [number, number];
-  strides?: number;
+  /** Default 1. */
+  stride?: number;
+  /** Default 'valid' (no padding); 'same' keeps height x width at stride 1. */
   padding?: Conv2dPadding;
+  /** Default 'linear'. */
   activation?: Activation;
+  /** Default: `conv2d_<n>`, numbered by the model. */
+  name?: string;
 }
 
 /** 2-D convolution over NHWC input with HWIO weights and a fused bias + activation (Keras' Conv2D). */
 export class Conv2d implements Layer {
+  readonly type = 'conv2d' as const;
   readonly kind = 'Conv2D';
+  readonly filters: number;
+  readonly kernelSize: number | readonly [number, number];
+  readonly stride: number;
+  readonly padding: Conv2dPadding;
   readonly activation: Activation;
   readonly kh: number;
   readonly kw: number;
+  name: string;
 
-  constructor(
-    readonly options: Conv2dOptions,
-    readonly name = 'conv2d',
-  ) {
+  constructor(options: Conv2dOptions) {
+    this.name = options.name ?? '';
+    this.filters = options.filters;
+    this.kernelSize = options.kernelSize;
+    this.stride = options.stride ?? 1;
+    this.padding = options.padding ?? 'valid';
+    this.activation = options.activation ?? 'linear';
     const [kh, kw] = typeof options.kernelSize === 'number' ? [options.kernelSize, options.kernelSize] : options.kernelSize;
-    for (const [what, v] of [['filters', options.filters], ['kernel size', kh], ['kernel size', kw], ['strides', options.strides ?? 1]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ShapeError(`${name}: ${what} must be a positive whole number, got ${v}.`);
+    for (const [what, v] of [['filters', this.filters], ['kernelSize', kh], ['kernelSize', kw], ['stride', this.stride]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new ShapeError(`${this.name || 'Conv2d'}: ${what} must be a positive whole number, got ${v}.`);
     }
+    if (this.padding !== 'valid' && this.padding !== 'same') throw new ShapeError(`${this.name || 'Conv2d'}: padding must be 'valid' or 'same', got '${String(this.padding)}'.`);
     this.kh = kh;
     this.kw = kw;
-    this.activation = options.activation ?? 'linear';
+  }
+
+  toJSON() {
+    const kernelSize = this.kh === this.kw ? this.kh : [this.kh, this.kw];
+    return { type: this.type, name: this.name, filters: this.filters, kernelSize, stride: this.stride, padding: this.padding, activation: this.activation };
   }
 
   private shape(input: Shape): Conv2dShape {
@@ -38,7 +59,7 @@ export class Conv2d implements Layer {
       throw new ShapeError(`${this.name}: Conv2D expects an image input (height, width, channels), got shape [${input.join(', ')}].`);
     }
     const [h, w, cin] = input as [number, number, number];
-    return { h, w, cin, kh: this.kh, kw: this.kw, cout: this.options.filters, stride: this.options.strides ?? 1, padding: this.options.padding ?? 'valid' };
+    return { h, w, cin, kh: this.kh, kw: this.kw, cout: this.filters, stride: this.stride, padding: this.padding };
   }
 
   fusesInputGate(): boolean {

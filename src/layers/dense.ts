@@ -5,21 +5,37 @@ import { sumRows, sumRowsScratchBytes } from '../kernels/reduce';
 import type { BackwardContext, Layer, LayerContext, ParamSpec, Shape } from './layer';
 import type { TensorRef } from '../graph/program';
 
+export interface DenseOptions {
+  /** Output features. */
+  units: number;
+  /** Default 'linear'; 'softmax' only on the last layer (it is fused into the loss). */
+  activation?: Activation | 'softmax';
+  /** Default: `dense_<n>`, numbered by the model. */
+  name?: string;
+}
+
 /**
  * y = act(x·W + b), with W stored [in, out] (Keras' kernel layout). 'softmax' is only meaningful on
  * the last layer, where the loss fuses it with cross-entropy; this layer then emits logits.
  */
 export class Dense implements Layer {
+  readonly type = 'dense' as const;
   readonly kind = 'Dense';
+  readonly units: number;
+  readonly activation: Activation | 'softmax';
+  name: string;
 
-  constructor(
-    readonly units: number,
-    readonly activation: Activation | 'softmax' = 'linear',
-    readonly name = 'dense',
-  ) {
-    if (!Number.isInteger(units) || units < 1) {
-      throw new ShapeError(`${name}: a Dense layer needs a positive whole number of units, got ${units}.`);
+  constructor(options: DenseOptions) {
+    this.units = options.units;
+    this.activation = options.activation ?? 'linear';
+    this.name = options.name ?? '';
+    if (!Number.isInteger(this.units) || this.units < 1) {
+      throw new ShapeError(`${this.name || 'Dense'}: units must be a positive whole number, got ${this.units}.`);
     }
+  }
+
+  toJSON() {
+    return { type: this.type, name: this.name, units: this.units, activation: this.activation };
   }
 
   fusesInputGate(): boolean {

@@ -8,16 +8,33 @@ import { sizeOf, type BackwardContext, type Layer, type LayerContext, type Shape
  * 1 / (1 - rate); at inference, the identity (the layer is skipped). The mask is never stored:
  * backward recomputes it from the same seed, step and layer index (shaders/dropout.wgsl).
  */
+export interface DropoutOptions {
+  /** The fraction of values dropped while training, in [0, 1). */
+  rate: number;
+  /** Default: `dropout_<n>`, numbered by the model. */
+  name?: string;
+}
+
 export class Dropout implements Layer {
+  readonly type = 'dropout' as const;
   readonly kind = 'Dropout';
   readonly activation = 'linear' as const;
   readonly trainingOnly = true;
+  readonly rate: number;
+  name: string;
 
-  constructor(
-    readonly rate: number,
-    readonly name = 'dropout',
-  ) {
-    if (!(rate >= 0 && rate < 1)) throw new ShapeError(`${name}: the dropout rate must be at least 0 and below 1, got ${rate}.`);
+  constructor(options: DropoutOptions) {
+    this.rate = options.rate;
+    this.name = options.name ?? '';
+    if (!(this.rate >= 0 && this.rate < 1)) throw new ShapeError(`${this.name || 'Dropout'}: rate must be at least 0 and below 1, got ${this.rate}.`);
+  }
+
+  get dropoutRate(): number {
+    return this.rate;
+  }
+
+  toJSON() {
+    return { type: this.type, name: this.name, rate: this.rate };
   }
 
   fusesInputGate(): boolean {

@@ -26,7 +26,7 @@ export interface LayerContext {
   readonly input: Shape;
   readonly output: Shape;
   readonly params: ParamBindings;
-  /** The per-step uniform (step counter, active rows): see graph/step-uniform.ts. */
+  /** The per-step uniform (step counter, active rows): see shaders/step.wgsl and kernels/step.ts. */
   readonly stepUniform: GPUBuffer;
   /** A stable index of the layer in its model, e.g. to give each dropout layer its own random stream. */
   readonly index: number;
@@ -68,15 +68,31 @@ export interface BackwardContext extends LayerContext {
   readonly grads: ParamBindings;
 }
 
+/** The layer types of the JSON model format (see models/definition.ts), one per layer class. */
+export type LayerType = 'dense' | 'conv2d' | 'maxpool2d' | 'dropout' | 'flatten';
+
+/** Keras' name prefixes, for the names Sequential gives unnamed layers (`dense_1`, `conv2d_2`, ...). */
+export const KERAS_NAME: Record<LayerType, string> = {
+  dense: 'dense',
+  conv2d: 'conv2d',
+  maxpool2d: 'max_pooling2d',
+  dropout: 'dropout',
+  flatten: 'flatten',
+};
+
 /**
  * A layer of a Sequential model. Forward and backward live side by side: each adds ops (kernels
- * plus the tensors they touch) to a program, and the memory planner and step encoder take it from
- * there.
+ * plus the tensors they touch) to a program, and the compiler's memory planner takes it from there.
  */
 export interface Layer {
-  /** Keras-style kind, e.g. 'Dense', for the summary table. */
+  /** The type in a JSON model definition, e.g. 'dense'. */
+  readonly type: LayerType;
+  /** Keras-style class name, e.g. 'Dense', for the summary table. */
   readonly kind: string;
-  readonly name: string;
+  /** Unique within a model; Sequential names an unnamed layer as Keras does (`dense_1`). */
+  name: string;
+  /** The layer as a JSON model definition entry: the options it was built from, defaults filled in. */
+  toJSON(): Record<string, unknown> & { type: LayerType; name: string };
   /** The activation fused into this layer's output ('linear' if none). */
   readonly activation: Activation | 'softmax';
   /** The output shape, or a ShapeError naming this layer. */
@@ -93,6 +109,11 @@ export interface Layer {
   fusesInputDropout?(input: Shape): boolean;
   /** Identity at inference (dropout): skipped in eval programs. */
   readonly trainingOnly?: boolean;
+  /**
+   * Set by a dropout layer: its rate. The compiler may hand it to the next layer to run inside
+   * that layer's kernels (see fusesInputDropout), instead of giving it kernels of its own.
+   */
+  readonly dropoutRate?: number;
   forward(ctx: LayerContext, x: TensorRef, y: TensorRef, training: boolean): void;
   backward(ctx: BackwardContext): void;
 }

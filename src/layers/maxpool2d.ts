@@ -3,25 +3,37 @@ import type { TensorRef } from '../graph/program';
 import { maxPoolBackward, maxPoolForward, maxPoolGeometry, maxPoolPlan, type MaxPoolShape } from '../kernels/maxpool';
 import { sizeOf, type BackwardContext, type Layer, type LayerContext, type Shape } from './layer';
 
-export interface MaxPoolOptions {
+export interface MaxPool2dOptions {
+  /** Square (one number) or [height, width]; default 2. */
   poolSize?: number | readonly [number, number];
-  strides?: number | readonly [number, number];
+  /** Default: the pool size (windows that do not overlap). */
+  stride?: number | readonly [number, number];
+  /** Default: `max_pooling2d_<n>`, numbered by the model. */
+  name?: string;
 }
 
 /** Max-pooling over 'valid' windows; the stride defaults to the pool size (Keras' MaxPooling2D). */
 export class MaxPool2d implements Layer {
+  readonly type = 'maxpool2d' as const;
   readonly kind = 'MaxPooling2D';
   readonly activation = 'linear' as const;
   readonly pool: readonly [number, number];
   readonly stride: readonly [number, number];
+  name: string;
 
-  constructor(options: MaxPoolOptions = {}, readonly name = 'max_pooling2d') {
+  constructor(options: MaxPool2dOptions = {}) {
+    this.name = options.name ?? '';
     const pair = (v: number | readonly [number, number]) => (typeof v === 'number' ? ([v, v] as const) : v);
     this.pool = pair(options.poolSize ?? 2);
-    this.stride = pair(options.strides ?? this.pool);
-    for (const [what, v] of [['pool size', this.pool[0]], ['pool size', this.pool[1]], ['strides', this.stride[0]], ['strides', this.stride[1]]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ShapeError(`${name}: ${what} must be a positive whole number, got ${v}.`);
+    this.stride = pair(options.stride ?? this.pool);
+    for (const [what, v] of [['poolSize', this.pool[0]], ['poolSize', this.pool[1]], ['stride', this.stride[0]], ['stride', this.stride[1]]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new ShapeError(`${this.name || 'MaxPool2d'}: ${what} must be a positive whole number, got ${v}.`);
     }
+  }
+
+  toJSON() {
+    const one = (p: readonly [number, number]) => (p[0] === p[1] ? p[0] : [...p]);
+    return { type: this.type, name: this.name, poolSize: one(this.pool), stride: one(this.stride) };
   }
 
   private shape(input: Shape): MaxPoolShape {

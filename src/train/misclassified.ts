@@ -1,22 +1,34 @@
-import type { FashionMnist } from '../data/fashion-mnist';
+import type { DataSplit } from '../data/dataset';
+import type { Evaluation } from '../models/runtime';
 import type { Misclassified } from '../report/types';
-import type { Evaluation } from './trainer';
 
-/** The first `limit` misclassified test images, with the model's answer and its confidence. */
-export function misclassified(test: Evaluation, data: FashionMnist, limit: number): Misclassified[] {
-  const probs = test.probabilities;
+/**
+ * The first `limit` misclassified examples of `split`, with the model's answer and its confidence,
+ * from an evaluation of that split with probabilities. Float images are scaled to bytes over their
+ * own range, for drawing.
+ */
+export function misclassified(evaluation: Evaluation, split: DataSplit, classes: number, limit: number): Misclassified[] {
+  const probs = evaluation.probabilities;
   if (!probs) return [];
-  const classes = data.classes.length;
-  const pixels = data.rows * data.cols;
+  const size = split.images.length / Math.max(1, split.count);
   const out: Misclassified[] = [];
-  const n = Math.min(data.test.count, probs.length / classes);
+  const n = Math.min(split.count, probs.length / classes);
   for (let i = 0; i < n && out.length < limit; i++) {
     let predicted = 0;
     for (let c = 1; c < classes; c++) if (probs[i * classes + c]! > probs[i * classes + predicted]!) predicted = c;
-    const trueLabel = data.test.labels[i]!;
+    const trueLabel = split.labels[i]!;
     if (predicted !== trueLabel) {
-      out.push({ image: data.test.images.subarray(i * pixels, (i + 1) * pixels), trueLabel, predicted, confidence: probs[i * classes + predicted]! });
+      out.push({ image: asBytes(split.images.subarray(i * size, (i + 1) * size)), trueLabel, predicted, confidence: probs[i * classes + predicted]! });
     }
   }
   return out;
+}
+
+function asBytes(image: Uint8Array | Float32Array): Uint8Array {
+  if (image instanceof Uint8Array) return image;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of image) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  const span = hi > lo ? hi - lo : 1;
+  return Uint8Array.from(image, (v) => Math.round((255 * (v - lo)) / span));
 }

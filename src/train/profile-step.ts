@@ -1,8 +1,11 @@
-import type { FashionMnist } from '../data/fashion-mnist';
+import { createDataset, type DatasetArrays } from '../data/dataset';
+import type { Preprocessing } from '../data/preprocess';
 import type { Gpu } from '../gpu/device';
 import { profileCalls, type Profile, type ProfileOptions } from '../gpu/profiler';
+import { ModelRuntime } from '../models/runtime';
 import type { Sequential } from '../models/sequential';
-import { Trainer, type TrainOptions } from './trainer';
+import type { FitSettings } from './settings';
+import { Trainer } from './trainer';
 
 /** Real training steps before profiling, so pipelines are compiled and the shaders JIT-ed. */
 export const PROFILE_WARMUP_STEPS = 8;
@@ -19,19 +22,22 @@ export interface StepProfile {
 
 /**
  * The GPU time of every dispatch of one training step of `model` (`wgml profile` and the demo's
- * "Profile a step"): a trainer of its own on PROFILE_WARMUP_STEPS batches (a step's dispatches do
- * not depend on the subset), one epoch to warm up, a second timed on the wall clock, then
- * profileCalls over the step's dispatches. `stage` hears what it is doing.
+ * "Profile a step"): a training loop of its own on PROFILE_WARMUP_STEPS batches (a step's
+ * dispatches do not depend on the subset), one epoch to warm up, a second timed on the wall clock,
+ * then profileCalls over the step's dispatches. `stage` hears what it is doing.
  */
 export async function profileTrainingStep(
-  gpu: Gpu, model: Sequential, data: FashionMnist, options: Omit<TrainOptions, 'trainLimit' | 'testLimit' | 'evalBatch' | 'validationSplit'>,
+  gpu: Gpu, model: Sequential, data: DatasetArrays, settings: Pick<FitSettings, 'batchSize' | 'optimizer' | 'lr' | 'seed'> & { preprocessing: Preprocessing },
   profiling: Omit<ProfileOptions, 'beforeRun'> = {}, stage: (text: string) => void = () => {},
 ): Promise<StepProfile> {
-  const trainLimit = PROFILE_WARMUP_STEPS * options.batchSize;
+  const trainLimit = PROFILE_WARMUP_STEPS * settings.batchSize;
   stage(`Compiling ${model.name} and uploading ${trainLimit.toLocaleString('en-US')} training images…`);
-  // Nothing is evaluated: the smallest test split, and no validation split.
-  const trainer = await Trainer.create(gpu, model, data, { ...options, trainLimit, testLimit: 100, evalBatch: 100, validationSplit: 0 });
+  const dataset = createDataset(data, { preprocessing: settings.preprocessing, trainLimit, testLimit: 100 });
+  const runtime = await ModelRuntime.create(gpu, model, settings.seed, null);
+  runtime.setAffine(dataset.affine);
+  let trainer: Trainer | null = null;
   try {
+    trainer = await Trainer.create(runtime, dataset.train, settings);
     stage(`Warming up: ${trainer.stepsPerEpoch} training steps, then as many timed…`);
     await trainer.trainEpoch(0);
     const t = performance.now();
@@ -43,6 +49,7 @@ export async function profileTrainingStep(
     const profile = await profileCalls(gpu, calls, { ...profiling, repeats, warmup: profiling.warmup ?? PROFILE_WARMUP });
     return { profile, trainStepMs, dispatches: calls.length };
   } finally {
-    trainer.release();
+    trainer?.release();
+    runtime.release();
   }
 }

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { acquireGpu, type Gpu } from '../../src/gpu/device';
+import { requestGpu, type Gpu } from '../../src/gpu/device';
 import { storageBuffer } from '../../src/gpu/buffers';
 
 /**
@@ -10,7 +10,7 @@ export function useGpu(): () => Gpu {
   let gpu: Gpu | undefined;
   const errors: string[] = [];
   beforeAll(async () => {
-    gpu = await acquireGpu();
+    gpu = await requestGpu();
     gpu.device.addEventListener('uncapturederror', (e) => errors.push((e as GPUUncapturedErrorEvent).error.message));
   });
   afterEach(() => {

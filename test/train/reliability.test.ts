@@ -79,8 +79,8 @@ describe('the adapter', () => {
   });
 
   it('a lost device ends the epoch with a GpuError that says so', async () => {
-    const { acquireGpu } = await import('../../src/gpu/device');
-    const own = await acquireGpu();
+    const { requestGpu } = await import('../../src/gpu/device');
+    const own = await requestGpu();
     const seed = seedModel('one-hidden');
     const trainer = await Trainer.create(own, seed.build(), data, { ...seed.defaults, seed: 1, preprocessing: seed.preprocessing, trainLimit: 4096, testLimit: 500 });
     let lost = false;
