@@ -64,7 +64,9 @@ export { markdownTable } from './report/markdown';
 export type { Misclassified } from './report/types';
 
 // Performance research: per-kernel profiles, throughput, the adapter's matmul ceiling
-export { profileTrainingStep, PROFILE_REPEATS, PROFILE_WARMUP, type StepProfile } from './train/profile-step';
+export { profileTrainingStep, PROFILE_REPEATS, PROFILE_WARMUP, PROFILE_WARMUP_STEPS, type StepProfile } from './train/profile-step';
 export { byLayer, byShader, byTime, groupProfile, medianProfile, profileTable, type Profile, type KernelTiming, type ProfileMethod } from './gpu/profiler';
 export { benchTraining, type BenchModel, type TrainBenchOptions, type TrainBenchResult } from './bench/train-bench';
 export { measureCeiling, type Ceiling } from './bench/ceiling';
+export { trainingTable, ceilingLines, benchJson, textTable, type BenchJsonLine } from './bench/format';
+export { benchPredict, type PredictBenchResult } from './bench/predict-bench';

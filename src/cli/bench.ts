@@ -2,18 +2,16 @@ import { cpus, loadavg } from 'node:os';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type * as TfjsCompare from '../../bench/tfjs/compare';
-import { measureCeiling, type Ceiling } from '../bench/ceiling';
-import { benchJson, ceilingLines, textTable, trainingTable, type BenchJsonLine } from '../bench/format';
-import { benchTraining, type TrainBenchResult } from '../bench/train-bench';
-import { describeGpu } from '../gpu/device';
-import { UsageError } from '../errors';
-import { MODEL_NAMES, type ModelName } from '../models/seed-models';
+import {
+  benchJson, benchPredict, benchTraining, ceilingLines, describeGpu, measureCeiling, MODEL_NAMES, textTable, trainingTable, UsageError,
+  type BenchJsonLine, type Ceiling, type PredictBenchResult, type TrainBenchResult,
+} from '../index';
 import { listOf, oneOf, positiveInt, positiveNumber } from './args';
-import { loadData, withGpu } from './context';
+import { loadData, resolveModel, withGpu } from './context';
 import { dataOption, seedOption } from './options';
 
 interface BenchFlags {
-  model?: ModelName;
+  model?: string;
   seconds: number;
   repeats: number;
   steps?: number;
@@ -24,7 +22,8 @@ interface BenchFlags {
   ceiling: boolean;
   ceilingSizes: number[];
   data?: string;
-  seed: number;
+  seed?: number;
+  predictBatch: number;
 }
 
 /**
@@ -36,7 +35,7 @@ export function registerBench(program: Command): void {
   program
     .command('bench')
     .description('measure training throughput (images/s, ms/step, GFLOP/s vs the adapter\'s matmul ceiling); optionally against TensorFlow.js')
-    .addOption(new Option('-m, --model <name>', `only this model: ${MODEL_NAMES.join(', ')} (default: all three)`).argParser(oneOf('--model', MODEL_NAMES)))
+    .addOption(new Option('-m, --model <name|file>', `only this model: ${MODEL_NAMES.join(', ')} or a JSON model file (default: the three seed models)`))
     .addOption(new Option('--seconds <s>', 'timed seconds per model (and per TF.js backend), over all repeats').default(10).argParser(positiveNumber('--seconds')))
     .addOption(new Option('--repeats <n>', 'timed repeats; the table shows their median and spread').default(5).argParser(positiveInt('--repeats')))
     .option('--steps <n>', 'steps per repeat (default: calibrated from --seconds)', positiveInt('--steps'))
@@ -46,18 +45,21 @@ export function registerBench(program: Command): void {
     .option('--tfjs-wasm-conv-grad', 'give tfjs-backend-wasm a Conv2DBackpropFilter (from its Conv3DBackpropFilterV2) so it can train the CNN')
     .option('--no-ceiling', 'skip the matmul and copy ceiling')
     .addOption(new Option('--ceiling-sizes <list>', 'square matmul sizes for the ceiling').default([512, 1024], '512,1024').argParser(listOf(positiveInt('--ceiling-sizes'))))
+    .addOption(new Option('--predict-batch <n>', 'images per batch for the predict (inference) throughput').default(1000).argParser(positiveInt('--predict-batch')))
     .addOption(dataOption())
     .addOption(seedOption())
     .action(async (flags: BenchFlags) => {
       const say = flags.json ? (line: string) => void process.stderr.write(`${line}\n`) : (line: string) => void process.stdout.write(`${line}\n`);
       const emit = (line: BenchJsonLine) => void process.stdout.write(`${JSON.stringify(line)}\n`);
       const compare = flags.compare ? await loadTfjsCompare() : null;
-      const models: ModelName[] = flags.model ? [flags.model] : [...MODEL_NAMES];
+      const models = await Promise.all((flags.model ? [flags.model] : MODEL_NAMES).map(resolveModel));
+      if (compare && models.some((m) => !(MODEL_NAMES as readonly string[]).includes(m.name))) throw new UsageError('--compare tfjs measures the three seed models only.', 'Leave out --model, or pass one of them.');
       const data = await loadData(flags.data, say);
       say(`machine: ${cpus().length} CPU cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
       let ceiling: Ceiling | null = null;
       const results: TrainBenchResult[] = [];
+      const predictions: PredictBenchResult[] = [];
       const tfjs: TfjsCompare.TfjsBenchResult[] = [];
       const load = () => Number(loadavg()[0]!.toFixed(2));
       try {
@@ -68,14 +70,20 @@ export function registerBench(program: Command): void {
             for (const line of ceilingLines(ceiling)) say(line);
           }
           // Model by model, each runtime in turn: a change in the machine's load hits all of them alike.
-          for (const name of models) {
-            const r = await benchTraining(gpu, data, name, { seconds: flags.seconds, repeats: flags.repeats, steps: flags.steps, seed: flags.seed, log: say });
+          for (const choice of models) {
+            const name = choice.name;
+            const spec = { name, build: choice.build, fit: choice.fit, preprocessing: choice.preprocessing };
+            const seed = flags.seed ?? choice.fit.seed;
+            const r = await benchTraining(gpu, data, spec, { seconds: flags.seconds, repeats: flags.repeats, steps: flags.steps, seed, log: say });
             results.push(r);
             say(`wgml ${name}: ${Math.round(r.imagesPerS.median).toLocaleString('en-US')} images/s, ${r.msPerStep.median.toFixed(2)} ms/step`);
-            if (flags.json) emit({ ...benchJson(r, adapter, ceiling), load_average: load() });
+            const p = await benchPredict(gpu, data, spec, { batch: flags.predictBatch, repeats: flags.repeats, seed });
+            predictions.push(p);
+            say(`wgml ${name} predict: ${Math.round(p.imagesPerS.median).toLocaleString('en-US')} images/s at batch ${p.batch}`);
+            if (flags.json) emit({ ...benchJson(r, adapter, ceiling), predict_images_per_s: Number(p.imagesPerS.median.toFixed(1)), predict_batch: p.batch, load_average: load() });
             if (!compare) continue;
             const theirs = await compare.benchTfjs({
-              data, models: [name], backends: flags.tfjsBackends, seconds: flags.seconds, repeats: flags.repeats, wasmConvGrad: !!flags.tfjsWasmConvGrad, log: say,
+              data, models: [name as (typeof MODEL_NAMES)[number]], backends: flags.tfjsBackends, seconds: flags.seconds, repeats: flags.repeats, wasmConvGrad: !!flags.tfjsWasmConvGrad, log: say,
             });
             tfjs.push(...theirs);
             if (flags.json) for (const t of theirs) emit({ ...tfjsJson(t, r), load_average: load() });
@@ -89,6 +97,8 @@ export function registerBench(program: Command): void {
       say('');
       if (ceiling) for (const line of ceilingLines(ceiling)) say(line);
       say(trainingTable(results, ceiling));
+      say('');
+      say(textTable(['model', 'predict batch', 'predict images/s'], predictions.map((p) => [p.model, String(p.batch), `${Math.round(p.imagesPerS.median).toLocaleString('en-US')} ±${((p.imagesPerS.spread * 100) / 2).toFixed(0)}%`])));
       say('images/s and ms/step: median ±half the range over the repeats; CPU ms/step: this process\'s CPU time (lavapipe runs in it);');
       say('epoch s: 60,000 images at the median rate (training only); GFLOP/s: the declared flops of a step\'s dispatches over the median');
       say('step time; of ceiling: that over the best matmul GFLOP/s above; GFLOP/CPU-s and its ceiling: the same per CPU-second of');

@@ -1,12 +1,12 @@
-import { requestGpu, describeGpu, type Gpu } from '../gpu/device';
-import type { FashionMnist } from '../data/fashion-mnist';
-import { loadFashionMnistFromDisk } from '../data/locate-node';
+import { readFile, stat } from 'node:fs/promises';
+import { describeGpu, FIT_DEFAULTS, requestGpu, seedModel, Sequential, UsageError, MODEL_NAMES, type FashionMnist, type FitSettings, type Gpu, type ModelDefinition, type Preprocessing } from '../index';
+import { loadFashionMnistFromDisk } from '../node';
 
-/** Shared plumbing of the commands: data first (bad input fails before any GPU work), then the GPU. */
+/** Shared plumbing of the commands: data and model first (bad input fails before any GPU work), then the GPU. */
 
 export async function loadData(dir: string | undefined, log: (line: string) => void): Promise<FashionMnist> {
   const data = await loadFashionMnistFromDisk(dir === undefined ? {} : { dir });
-  log(`data: ${data.source} (${data.train.count.toLocaleString('en-US')} train, ${data.test.count.toLocaleString('en-US')} test)`);
+  log(`data: ${data.source} (${data.train.labels.length.toLocaleString('en-US')} train, ${data.test.labels.length.toLocaleString('en-US')} test)`);
   return data;
 }
 
@@ -24,3 +24,49 @@ export async function withGpu<T>(log: (line: string) => void, body: (gpu: Gpu) =
 export const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
+
+/** A model as `--model` names it: one of the seed models, or a JSON model file. */
+export interface ModelChoice {
+  readonly name: string;
+  readonly definition: ModelDefinition;
+  /** Training defaults: the file's `train` block over fit()'s defaults (seed 1, as the --seed flag's default). */
+  readonly fit: Omit<FitSettings, 'epochs'> & { epochs: number };
+  readonly preprocessing: Preprocessing;
+  /** The seed report's accuracy, for the seed models. */
+  readonly reportedAccuracy?: number;
+  build(): Sequential;
+}
+
+/** Epochs when a model file does not say. */
+const DEFAULT_EPOCHS = 10;
+
+/** Resolves `--model`: a seed model's name, or a path to a JSON model file (validated before any GPU work). */
+export async function resolveModel(value: string): Promise<ModelChoice> {
+  if ((MODEL_NAMES as readonly string[]).includes(value)) {
+    const seed = seedModel(value);
+    return { name: seed.name, definition: seed.definition, fit: seed.fit, preprocessing: seed.data.preprocessing, reportedAccuracy: seed.reportedAccuracy, build: seed.build };
+  }
+  const info = await stat(value).catch(() => null);
+  if (!info) throw new UsageError(`Unknown model '${value}': not one of ${MODEL_NAMES.join(', ')}, and no such file.`, `Pass --model ${MODEL_NAMES.join('|')}, or the path of a JSON model file.`);
+  if (!info.isFile()) throw new UsageError(`--model '${value}' is not a file.`, 'Pass the path of a JSON model file.');
+  const text = await readFile(value, 'utf8').catch((e: Error) => {
+    throw new UsageError(`Cannot read the model file '${value}': ${e.message}.`);
+  });
+  const model = Sequential.fromJSON(text, value);
+  const definition = model.toJSON();
+  const t = definition.train ?? {};
+  return {
+    name: model.name,
+    definition,
+    fit: {
+      epochs: t.epochs ?? DEFAULT_EPOCHS,
+      batchSize: t.batchSize ?? FIT_DEFAULTS.batchSize,
+      optimizer: t.optimizer ?? FIT_DEFAULTS.optimizer,
+      lr: t.lr ?? FIT_DEFAULTS.lr,
+      seed: t.seed ?? 1,
+      patience: t.patience ?? null,
+    },
+    preprocessing: t.preprocessing ?? 'none',
+    build: () => Sequential.fromJSON(definition),
+  };
+}

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { FASHION_MNIST_URL } from '../data/fashion-mnist';
-import { DEFAULT_DATA_DIR, downloadFashionMnist } from '../data/locate-node';
+import { FASHION_MNIST_URL } from '../index';
+import { DEFAULT_DATA_DIR, downloadFashionMnist } from '../node';
 import { log } from './context';
 
 /**

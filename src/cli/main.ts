@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { DataError, GpuError, InterruptedError, ShapeError, UsageError, WgmlError } from '../errors';
+import { DataError, GpuError, InterruptedError, ShapeError, UsageError, WgmlError } from '../index';
 import { registerBench } from './bench';
 import { registerDownload } from './download';
 import { registerEvaluate } from './evaluate';

@@ -1,21 +1,20 @@
 import { Option } from 'commander';
-import { MODEL_NAMES } from '../models/seed-models';
-import { OPTIMIZERS } from '../optim/optimizer';
+import { MODEL_NAMES, OPTIMIZERS } from '../index';
 import { fraction, oneOf, positiveInt, positiveNumber, seedValue } from './args';
 
 /** Options several commands share, defined once. */
 
 export const modelOption = (required = true) => {
-  const o = new Option('-m, --model <name>', `model: ${MODEL_NAMES.join(', ')}`).argParser(oneOf('--model', MODEL_NAMES));
+  const o = new Option('-m, --model <name|file>', `model: ${MODEL_NAMES.join(', ')}, or a JSON model file`);
   return required ? o.makeOptionMandatory() : o;
 };
 export const dataOption = () =>
   new Option('--data <dir>', 'directory with the four Fashion-MNIST IDX files (default: $WGML_DATA, ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)');
-export const epochsOption = () => new Option('-e, --epochs <n>', "epochs (default: the report's)").argParser(positiveInt('--epochs'));
-export const batchOption = () => new Option('-b, --batch-size <n>', "batch size (default: the report's)").argParser(positiveInt('--batch-size'));
-export const lrOption = () => new Option('--lr <rate>', "learning rate (default: the report's)").argParser(positiveNumber('--lr'));
-export const optimizerOption = () => new Option('--optimizer <name>', "sgd or adam (default: the report's)").argParser(oneOf('--optimizer', OPTIMIZERS));
-export const seedOption = () => new Option('--seed <n>', 'seed for initialisation, shuffling and dropout').default(1).argParser(seedValue);
+export const epochsOption = () => new Option('-e, --epochs <n>', "epochs (default: the model's: the report's for the seed models)").argParser(positiveInt('--epochs'));
+export const batchOption = () => new Option('-b, --batch-size <n>', "batch size (default: the model's)").argParser(positiveInt('--batch-size'));
+export const lrOption = () => new Option('--lr <rate>', "learning rate (default: the model's)").argParser(positiveNumber('--lr'));
+export const optimizerOption = () => new Option('--optimizer <name>', "sgd or adam (default: the model's)").argParser(oneOf('--optimizer', OPTIMIZERS));
+export const seedOption = () => new Option('--seed <n>', "seed for initialisation, shuffling and dropout (default: the model file's, else 1)").argParser(seedValue);
 export const validationOption = () =>
   new Option('--validation-split <fraction>', 'validate on this last fraction of the training set instead of the test set (as the report did)')
     .default(0)

@@ -1,17 +1,15 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { textTable } from '../bench/format';
-import { describeGpu } from '../gpu/device';
-import { byLayer, byShader, groupProfile, medianProfile, profileTable, type ProfileMethod } from '../gpu/profiler';
-import { seedModel, type ModelName } from '../models/seed-models';
-import { PROFILE_REPEATS, PROFILE_WARMUP, PROFILE_WARMUP_STEPS, profileTrainingStep } from '../train/profile-step';
+import {
+  byLayer, byShader, createDataset, describeGpu, groupProfile, medianProfile, profileTable, profileTrainingStep, PROFILE_REPEATS, PROFILE_WARMUP,
+  PROFILE_WARMUP_STEPS, textTable, type ProfileMethod,
+} from '../index';
 import { oneOf, positiveInt } from './args';
-import { loadData, withGpu } from './context';
-import { checkBatchFits } from '../train/trainer';
+import { loadData, resolveModel, withGpu } from './context';
 import { batchOption, dataOption, modelOption, seedOption } from './options';
 
 interface ProfileFlags {
-  model: ModelName;
+  model: string;
   batchSize?: number;
   repeats: number;
   warmup: number;
@@ -20,7 +18,7 @@ interface ProfileFlags {
   median?: boolean;
   json?: boolean;
   data?: string;
-  seed: number;
+  seed?: number;
 }
 
 /**
@@ -44,14 +42,14 @@ export function registerProfile(program: Command): void {
     .addOption(seedOption())
     .action(async (flags: ProfileFlags) => {
       const say = flags.json ? (line: string) => void process.stderr.write(`${line}\n`) : (line: string) => void process.stdout.write(`${line}\n`);
-      const seed = seedModel(flags.model);
-      const d = seed.defaults;
+      const seed = await resolveModel(flags.model);
+      const d = seed.fit;
       const batch = flags.batchSize ?? d.batchSize;
       const data = await loadData(flags.data, say);
-      checkBatchFits(batch, data.train.count, undefined, 0);
+      seed.build().checkFits(createDataset(data), batch);
       await withGpu(say, async (gpu) => {
         const { profile: measured, trainStepMs, dispatches } = await profileTrainingStep(
-          gpu, seed.build(), data, { batchSize: batch, lr: d.lr, optimizer: d.optimizer, seed: flags.seed, preprocessing: seed.preprocessing },
+          gpu, seed.build(), data, { batchSize: batch, lr: d.lr, optimizer: d.optimizer, seed: flags.seed ?? d.seed, preprocessing: seed.preprocessing },
           { repeats: flags.repeats, warmup: flags.warmup, method: flags.method },
         );
         const profile = flags.median ? medianProfile(measured) : measured;

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { StepProgress } from '../train/trainer';
+import type { BatchProgress } from '../index';
 
 /**
  * A per-epoch progress bar (images/s, ETA, running loss) on a terminal; on a pipe or CI log, nothing
@@ -7,12 +7,10 @@ import type { StepProgress } from '../train/trainer';
  */
 export class EpochProgress {
   private bar: cliProgress.SingleBar | null = null;
-  private started = 0;
 
   constructor(private readonly epochs: number) {}
 
   start(epoch: number, images: number): void {
-    this.started = performance.now();
     if (!process.stdout.isTTY) return;
     this.bar = new cliProgress.SingleBar(
       {
@@ -26,11 +24,10 @@ export class EpochProgress {
     this.bar.start(images, 0, { rate: '-', loss: '-' });
   }
 
-  update(p: StepProgress): void {
-    const seconds = (performance.now() - this.started) / 1000;
+  update(p: BatchProgress): void {
     this.bar?.update(p.images, {
-      rate: seconds > 0 ? Math.round(p.images / seconds).toLocaleString('en-US') : '-',
-      loss: p.runningLoss === undefined ? '-' : p.runningLoss.toFixed(4),
+      rate: Math.round(p.imagesPerSecond).toLocaleString('en-US'),
+      loss: p.loss === undefined ? '-' : p.loss.toFixed(4),
     });
   }
 

@@ -1,12 +1,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../data/write-atomic-node';
-import { MODEL_NAMES, seedModel, type ModelName } from '../models/seed-models';
-import type { EpochRecord } from '../train/fit';
-import { perClassAccuracy } from '../report/confusion';
-import { markdownTable } from '../report/markdown';
-import { loadData, log, withGpu } from './context';
+import { markdownTable, MODEL_NAMES, perClassAccuracy, seedModel, type EpochRecord, type ModelName } from '../index';
+import { writeFileAtomic } from '../node';
+import { loadData, log, resolveModel, withGpu } from './context';
 import { dataOption, seedOption } from './options';
 import { trainAndReport, type RunSettings } from './run';
 
@@ -31,11 +28,14 @@ export function registerReproduce(program: Command): void {
     .option('--retrain', 'train every model again, even one whose finished results folder is already in --out')
     .addOption(dataOption())
     .addOption(seedOption())
-    .action(async (flags: { out: string; data?: string; seed: number; retrain?: boolean }) => {
+    .action(async (flags: { out: string; data?: string; seed?: number; retrain?: boolean }) => {
       const data = await loadData(flags.data, log);
       await mkdir(flags.out, { recursive: true });
       const results: Finished[] = [];
-      const settingsOf = (name: ModelName): RunSettings => ({ ...seedModel(name).defaults, seed: flags.seed, validationSplit: 0 });
+      const settingsOf = (name: ModelName): RunSettings => {
+        const seed = seedModel(name);
+        return { fit: { ...seed.fit, seed: flags.seed ?? seed.fit.seed }, data: { ...seed.data, validationSplit: 0 } };
+      };
       // A run that finished with these exact settings is reused: reproduce can be stopped and restarted.
       const reused = new Map<ModelName, Finished>();
       for (const name of flags.retrain ? [] : MODEL_NAMES) {
@@ -47,10 +47,9 @@ export function registerReproduce(program: Command): void {
       if (todo.length > 0) {
         await withGpu(log, async (gpu) => {
           for (const name of todo) {
-            const seed = seedModel(name);
-            log(`\n== ${name}: ${seed.description} ==`);
-            const r = await trainAndReport(gpu, data, seed, settingsOf(name), join(flags.out, name), log);
-            trained.set(name, { history: r.history, testAccuracy: r.test.accuracy, confusion: r.test.confusion, out: r.out, adapter: r.adapter });
+            log(`\n== ${name}: ${seedModel(name).description} ==`);
+            const r = await trainAndReport(gpu, data, await resolveModel(name), settingsOf(name), join(flags.out, name), log);
+            trained.set(name, { history: r.epochs, testAccuracy: r.test.accuracy, confusion: r.test.confusion, out: r.out, adapter: r.adapter });
           }
         });
       }
@@ -81,7 +80,7 @@ async function finishedRun(dir: string, settings: RunSettings): Promise<Finished
     const [meta, history, confusion] = await Promise.all([read('meta.json'), read('history.json'), read('confusion.json')]);
     await readFile(join(dir, 'weights.safetensors'));
     const canonical = (o: object) => JSON.stringify(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
-    if (canonical(meta.settings) !== canonical(settings)) return null;
+    if (canonical(meta.settings) !== canonical({ ...settings.fit, ...settings.data })) return null;
     return { history, testAccuracy: meta.testAccuracy, confusion: Uint32Array.from(confusion.matrix.flat()), out: dir, adapter: meta.adapter };
   } catch {
     return null;
@@ -101,7 +100,7 @@ function reportMarkdown(results: Finished[], classes: readonly string[], out: st
         const seed = seedModel(MODEL_NAMES[i]!);
         const mean = r.history.reduce((s, h) => s + h.seconds, 0) / Math.max(1, r.history.length);
         const rate = r.history.reduce((s, h) => s + h.imagesPerSecond, 0) / Math.max(1, r.history.length);
-        return [seed.name, pct(seed.reportedAccuracy), pct(r.testAccuracy), `${r.history.length} of ${seed.defaults.epochs}`, mean.toFixed(1), Math.round(rate)];
+        return [seed.name, pct(seed.reportedAccuracy), pct(r.testAccuracy), `${r.history.length} of ${seed.fit.epochs}`, mean.toFixed(1), Math.round(rate)];
       }),
     ),
     '',

@@ -1,133 +1,123 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Gpu } from '../gpu/device';
-import { describeGpu } from '../gpu/device';
-import type { FashionMnist } from '../data/fashion-mnist';
-import { writeFileAtomic } from '../data/write-atomic-node';
-import type { SeedModel } from '../models/seed-models';
-import type { OptimizerKind } from '../optim/optimizer';
-import { writeRunArtifacts } from '../report/write-node';
-import { fit, type FitResult } from '../train/fit';
-import { misclassified } from '../train/misclassified';
-import { Trainer, type Evaluation } from '../train/trainer';
-import { encodeWeights } from '../train/weights';
-import { CHECKPOINT_FILE, encodeCheckpoint, type Checkpoint, type RunConfig } from '../train/checkpoint';
-import { confusionTable } from '../report/confusion';
-import { InterruptedError } from '../errors';
+import {
+  confusionTable, createDataset, describeGpu, InterruptedError, misclassified,
+  type DataSettings, type Evaluation, type FashionMnist, type FitSettings, type Gpu, type History, type LoadedCheckpoint,
+} from '../index';
+import { writeFileAtomic, writeRunArtifacts } from '../node';
+import type { ModelChoice } from './context';
 import { EpochProgress } from './progress';
 
+/** A run's settings: how to train, and which data, pre-processed how. */
 export interface RunSettings {
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  optimizer: OptimizerKind;
-  seed: number;
-  patience: number | null;
-  validationSplit: number;
-  trainLimit?: number;
-  testLimit?: number;
+  fit: FitSettings;
+  data: DataSettings;
 }
 
-/** Where a run continues from: the checkpoint of an earlier, interrupted run. */
-export type Resume = Pick<Checkpoint, 'epoch' | 'history' | 'state' | 'affine'>;
-
-export interface RunResult extends FitResult {
+export interface RunResult extends History {
   test: Evaluation;
   out: string;
   adapter: string;
 }
 
-/** Trains `seed` with `settings`, prints progress, and writes the results folder `out`. */
-export async function trainAndReport(gpu: Gpu, data: FashionMnist, seed: SeedModel, settings: RunSettings, out: string, log: (line: string) => void, resume?: Resume): Promise<RunResult> {
-  const model = seed.build();
-  await mkdir(out, { recursive: true });
-  const trainer = await Trainer.create(gpu, model, data, {
-    ...(resume ? { affine: resume.affine } : {}),
-    batchSize: settings.batchSize,
-    lr: settings.lr,
-    optimizer: settings.optimizer,
-    seed: settings.seed,
-    preprocessing: seed.preprocessing,
-    validationSplit: settings.validationSplit,
-    ...(settings.trainLimit !== undefined ? { trainLimit: settings.trainLimit } : {}),
-    ...(settings.testLimit !== undefined ? { testLimit: settings.testLimit } : {}),
-  });
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+
+/**
+ * Trains `choice` with `settings` (or continues `resume`'s run), prints progress, and writes the
+ * results folder `out`: a checkpoint after every epoch, then weights, curves, confusion matrix,
+ * gallery and summary.
+ */
+export async function trainAndReport(gpu: Gpu, arrays: FashionMnist, choice: ModelChoice, settings: RunSettings, out: string, log: (line: string) => void, resume?: LoadedCheckpoint): Promise<RunResult> {
+  const { fit, data: dataSettings } = settings;
+  const data = createDataset(arrays, dataSettings);
+  const model = resume?.model ?? choice.build();
+  await model.compile(gpu, { seed: fit.seed });
   try {
-    const memory = trainer.memoryReport();
-    log(`${model.name}: ${model.params.paramCount.toLocaleString('en-US')} parameters; ${settings.optimizer} lr ${settings.lr}, batch ${settings.batchSize}, ${settings.epochs} epochs, seed ${settings.seed}`);
-    log(`step: ${trainer.trainProgram.calls.length} dispatches in one submit; activation memory ${mb(memory.planned)} planned vs ${mb(memory.naive)} without sharing`);
+    log(`${model.name}: ${model.paramCount.toLocaleString('en-US')} parameters; ${fit.optimizer} lr ${fit.lr}, batch ${fit.batchSize}, ${fit.epochs} epochs, seed ${fit.seed}`);
     if (resume) {
-      trainer.importState(resume.state);
       const inside = resume.state.epochProgress;
       log(`resuming after epoch ${resume.epoch}${inside ? ` and step ${inside.step} of epoch ${resume.epoch + 1}` : ''} (step ${resume.state.globalStep})`);
     }
-    const progress = new EpochProgress(settings.epochs);
-    const config: RunConfig = { model: model.name, ...settings };
+    const progress = new EpochProgress(fit.epochs);
     const checkpointFile = join(out, CHECKPOINT_FILE);
+    const stop = new AbortController();
     const interrupt = onInterrupt(() => {
       progress.stop();
       log('interrupted: stopping within a few steps to save a checkpoint (press Ctrl-C again to quit without it)');
-      trainer.requestStop();
+      stop.abort();
     });
-    const result = await fit(trainer, {
-      epochs: settings.epochs,
-      patience: settings.patience,
-      ...(resume ? { history: resume.history } : {}),
-      // Between epochs the last checkpoint is already on disk: stop there.
-      beforeEpoch: () => !interrupt.requested,
-      onEpochStart: (_, steps) => progress.start(_, Math.min(steps * settings.batchSize, trainer.trainSplit.count)),
-      onProgress: (_, p) => progress.update(p),
-      onEpochEnd: async (r, _, history) => {
-        progress.stop();
-        log(
-          `epoch ${String(r.epoch).padStart(String(settings.epochs).length)}/${settings.epochs}  loss ${r.loss.toFixed(4)}  acc ${r.accuracy.toFixed(4)}  ` +
-            `val_loss ${r.valLoss.toFixed(4)}  val_acc ${r.valAccuracy.toFixed(4)}  ${r.seconds.toFixed(1)}s  ${Math.round(r.imagesPerSecond).toLocaleString('en-US')} img/s`,
-        );
-        const checkpoint = encodeCheckpoint(model, { config, epoch: r.epoch, history: [...history], state: await trainer.exportState(), affine: trainer.affine });
-        await writeFileAtomic(checkpointFile, checkpoint, { beforeRename: crashHook(r.epoch) });
+    let described = false;
+    const result = await model.fit(data, {
+      ...fit,
+      signal: stop.signal,
+      ...(resume ? { history: resume.history, resume: resume.state } : {}),
+      callbacks: {
+        onEpochBegin: (epoch, { images }) => {
+          const step = model.trainingStep;
+          if (!described && step) {
+            const memory = step.memoryReport();
+            log(`step: ${step.trainProgram.calls.length} dispatches in one submit; activation memory ${mb(memory.planned)} planned vs ${mb(memory.naive)} without sharing`);
+            described = true;
+          }
+          progress.start(epoch, images);
+        },
+        onBatchEnd: (p) => progress.update(p),
+        onEpochEnd: async (r) => {
+          progress.stop();
+          log(
+            `epoch ${String(r.epoch).padStart(String(fit.epochs).length)}/${fit.epochs}  loss ${r.loss.toFixed(4)}  acc ${r.accuracy.toFixed(4)}  ` +
+              `val_loss ${r.valLoss.toFixed(4)}  val_acc ${r.valAccuracy.toFixed(4)}  ${r.seconds.toFixed(1)}s  ${Math.round(r.imagesPerSecond).toLocaleString('en-US')} img/s`,
+          );
+          await writeFileAtomic(checkpointFile, await model.checkpoint(), { beforeRename: crashHook(r.epoch) });
+        },
       },
     }).finally(() => interrupt.dispose());
     if (result.stopped === 'interrupted' || result.stopped === 'stop') {
       progress.stop();
-      const done = result.history.length;
+      const done = result.epochs.length;
       if (result.stopped === 'stop' && done === 0) throw new InterruptedError('Interrupted before the first epoch; nothing was saved.', 'Start the run again.');
       let where = `after epoch ${done}`;
       if (result.stopped === 'interrupted') {
         // Inside an epoch: save where it stopped, so a resume continues from this very step.
-        const state = await trainer.exportState();
-        where = `at step ${state.epochProgress!.step} of ${trainer.stepsPerEpoch} in epoch ${done + 1}`;
-        await writeFileAtomic(checkpointFile, encodeCheckpoint(model, { config, epoch: done, history: result.history, state, affine: trainer.affine }));
+        const at = result.interruptedAt!;
+        where = `at step ${at.step} of ${at.steps} in epoch ${done + 1}`;
+        await writeFileAtomic(checkpointFile, await model.checkpoint());
       }
-      throw new InterruptedError(`Interrupted ${where} of ${settings.epochs}; the checkpoint ${checkpointFile} holds the run up to there.`, `Continue it with \`wgml train --resume ${out}\` (npm run cli -- train --resume ${out}).`);
+      throw new InterruptedError(`Interrupted ${where} of ${fit.epochs}; the checkpoint ${checkpointFile} holds the run up to there.`, `Continue it with \`wgml train --resume ${out}\` (npm run cli -- train --resume ${out}).`);
     }
-    if (result.stopped === 'early-stopping') log(`early stopping: validation loss has not improved for ${settings.patience} epochs`);
+    if (result.stopped === 'early-stopping') log(`early stopping: validation loss has not improved for ${fit.patience} epochs`);
 
-    const test = await trainer.evaluate('test', { probabilities: true });
+    const test = await model.evaluate(data, { probabilities: true });
     log(`test: accuracy ${(100 * test.accuracy).toFixed(2)}%, loss ${test.meanLoss.toFixed(4)}`);
     log(confusionTable(test.confusion, data.classes));
 
-    const params = await trainer.readParams();
-    await writeFileAtomic(join(out, 'weights.safetensors'), encodeWeights(model, params, trainer.affine, { seed: String(settings.seed) }));
+    await writeFileAtomic(join(out, 'weights.safetensors'), await model.save({ seed: String(fit.seed) }));
     const adapter = describeGpu(gpu);
     await writeRunArtifacts(out, {
-      history: result.history,
+      history: result.epochs,
       confusion: test.confusion,
       classes: data.classes,
-      misclassified: misclassified(test, data, 40),
+      misclassified: misclassified(test, data.test ?? data.validation, model.classes, 40),
       modelSummary: model.summary(),
-      meta: { model: model.name, adapter, settings, testAccuracy: test.accuracy, testLoss: test.meanLoss, reportedAccuracy: seed.reportedAccuracy },
+      meta: {
+        model: model.name,
+        adapter,
+        settings: { ...fit, ...dataSettings },
+        testAccuracy: test.accuracy,
+        testLoss: test.meanLoss,
+        ...(choice.reportedAccuracy !== undefined ? { reportedAccuracy: choice.reportedAccuracy } : {}),
+      },
       title: model.name,
     });
     log(`results: ${out}`);
     return { ...result, test, out, adapter };
   } finally {
-    trainer.release();
+    model.release();
   }
 }
 
 /**
  * Listens for Ctrl-C (SIGINT) and SIGTERM while a run trains: the first calls `first` (which asks
- * the trainer to stop at its next progress point, to save a checkpoint there); a second Ctrl-C exits
+ * the run to stop at its next progress point, to save a checkpoint there); a second Ctrl-C exits
  * at once, leaving the last checkpoint as it was.
  */
 function onInterrupt(first: () => void): { readonly requested: boolean; dispose(): void } {

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { seedModel, type ModelName } from '../models/seed-models';
-import { log } from './context';
+import { log, resolveModel } from './context';
 import { modelOption } from './options';
 
 export function registerSummary(program: Command): void {
@@ -8,10 +7,10 @@ export function registerSummary(program: Command): void {
     .command('summary')
     .description("print a model's layers, output shapes and parameter counts (no GPU needed)")
     .addOption(modelOption())
-    .action((flags: { model: ModelName }) => {
-      const seed = seedModel(flags.model);
-      log(seed.build().summary());
-      const d = seed.defaults;
-      log(`report settings: ${d.optimizer} lr ${d.lr}, batch ${d.batchSize}, ${d.epochs} epochs${d.patience ? `, early stopping (patience ${d.patience})` : ''}; pre-processing: ${seed.preprocessing}`);
+    .action(async (flags: { model: string }) => {
+      const choice = await resolveModel(flags.model);
+      log(choice.build().summary());
+      const d = choice.fit;
+      log(`training defaults: ${d.optimizer} lr ${d.lr}, batch ${d.batchSize}, ${d.epochs} epochs${d.patience ? `, early stopping (patience ${d.patience})` : ''}; pre-processing: ${choice.preprocessing}`);
     });
 }

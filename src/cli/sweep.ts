@@ -1,25 +1,19 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../data/write-atomic-node';
-import { seedModel, type ModelName } from '../models/seed-models';
-import type { OptimizerKind } from '../optim/optimizer';
-import { markdownTable } from '../report/markdown';
-import { fit } from '../train/fit';
-import { Trainer } from '../train/trainer';
+import { createDataset, DivergedError, markdownTable, type OptimizerKind } from '../index';
+import { writeFileAtomic } from '../node';
 import { listOf, positiveInt, positiveNumber } from './args';
-import { loadData, log, withGpu } from './context';
-import { checkBatchFits } from '../train/trainer';
-import { DivergedError } from '../errors';
+import { loadData, log, resolveModel, withGpu } from './context';
 import { dataOption, modelOption, optimizerOption, seedOption, validationOption } from './options';
 
 interface SweepFlags {
-  model: ModelName;
+  model: string;
   lr: number[];
   batchSize: number[];
   epochs: number;
   optimizer?: OptimizerKind;
-  seed: number;
+  seed?: number;
   data?: string;
   out?: string;
   validationSplit: number;
@@ -53,20 +47,20 @@ export function registerSweep(program: Command): void {
     .addOption(validationOption())
     .option('-o, --out <dir>', 'where to write sweep.csv and sweep.json (default: runs/sweep-<model>-<date>)')
     .action(async (flags: SweepFlags) => {
-      const seed = seedModel(flags.model);
-      const data = await loadData(flags.data, log);
+      const seed = await resolveModel(flags.model);
+      const data = createDataset(await loadData(flags.data, log), { preprocessing: seed.preprocessing, validationSplit: flags.validationSplit });
       const out = flags.out ?? `runs/sweep-${seed.name}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`;
-      for (const batchSize of flags.batchSize) checkBatchFits(batchSize, data.train.count, undefined, flags.validationSplit);
+      for (const batchSize of flags.batchSize) seed.build().checkFits(data, batchSize);
       const rows: SweepRow[] = [];
       await withGpu(log, async (gpu) => {
         for (const batchSize of flags.batchSize) {
           for (const lr of flags.lr) {
-            const trainer = await Trainer.create(gpu, seed.build(), data, {
-              batchSize, lr, optimizer: flags.optimizer ?? seed.defaults.optimizer, seed: flags.seed, preprocessing: seed.preprocessing, validationSplit: flags.validationSplit,
-            });
+            const model = await seed.build().compile(gpu, { seed: flags.seed ?? seed.fit.seed });
             try {
               const started = performance.now();
-              const { history } = await fit(trainer, { epochs: flags.epochs, patience: null });
+              const { epochs: history } = await model.fit(data, {
+                epochs: flags.epochs, batchSize, lr, optimizer: flags.optimizer ?? seed.fit.optimizer, seed: flags.seed ?? seed.fit.seed, patience: null,
+              });
               const best = history.reduce((a, b) => (b.valAccuracy > a.valAccuracy ? b : a));
               const last = history.at(-1)!;
               rows.push({ lr, batchSize, epochs: flags.epochs, valLoss: last.valLoss, valAccuracy: last.valAccuracy, bestEpoch: best.epoch, seconds: (performance.now() - started) / 1000 });
@@ -77,7 +71,7 @@ export function registerSweep(program: Command): void {
               rows.push({ lr, batchSize, epochs: flags.epochs, valLoss: NaN, valAccuracy: NaN, bestEpoch: 0, seconds: NaN });
               log(`lr ${lr}, batch ${batchSize}: diverged (${e.message.split('\n')[0]})`);
             } finally {
-              trainer.release();
+              model.release();
             }
           }
         }

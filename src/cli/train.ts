@@ -2,24 +2,20 @@ import { constants, existsSync } from 'node:fs';
 import { access, mkdir, readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { DataError, UsageError } from '../errors';
-import { CHECKPOINT_FILE, decodeCheckpoint } from '../train/checkpoint';
-import { seedModel, type ModelName } from '../models/seed-models';
-import type { OptimizerKind } from '../optim/optimizer';
+import { createDataset, DataError, loadCheckpoint, UsageError, type OptimizerKind } from '../index';
 import { positiveInt } from './args';
-import { loadData, log, withGpu } from './context';
-import { checkBatchFits } from '../train/trainer';
+import { loadData, log, resolveModel, withGpu } from './context';
 import { batchOption, dataOption, epochsOption, limitOption, lrOption, modelOption, optimizerOption, seedOption, validationOption } from './options';
-import { trainAndReport } from './run';
+import { CHECKPOINT_FILE, trainAndReport } from './run';
 
 interface TrainFlags {
-  model?: ModelName;
+  model?: string;
   resume?: string;
   epochs?: number;
   batchSize?: number;
   lr?: number;
   optimizer?: OptimizerKind;
-  seed: number;
+  seed?: number;
   data?: string;
   out?: string;
   patience?: number;
@@ -31,7 +27,7 @@ interface TrainFlags {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description("train a model; every setting defaults to the report's, so `train --model cnn` reproduces the CNN")
+    .description("train a model (a seed model or a JSON model file); every setting defaults to the model's, so `train --model cnn` reproduces the report's CNN")
     .addOption(modelOption(false))
     .addOption(epochsOption())
     .addOption(batchOption())
@@ -56,25 +52,31 @@ export function registerTrain(program: Command): void {
         return resume(flags.resume, flags);
       }
       if (!flags.model) throw new UsageError("required option '-m, --model <name>' not specified", 'Or continue a run with --resume <results folder>.');
-      const seed = seedModel(flags.model);
-      const d = seed.defaults;
+      const choice = await resolveModel(flags.model);
+      const d = choice.fit;
       const data = await loadData(flags.data, log);
-      const out = flags.out ?? `runs/${seed.name}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`;
-      checkBatchFits(flags.batchSize ?? d.batchSize, data.train.count, flags.limit, flags.validationSplit);
-      const removeIfEmpty = await createResultsFolder(out);
-      await withGpu(log, (gpu) =>
-        trainAndReport(gpu, data, seed, {
+      const out = flags.out ?? `runs/${choice.name}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`;
+      const settings = {
+        fit: {
           epochs: flags.epochs ?? d.epochs,
           batchSize: flags.batchSize ?? d.batchSize,
           lr: flags.lr ?? d.lr,
           optimizer: flags.optimizer ?? d.optimizer,
-          seed: flags.seed,
+          seed: flags.seed ?? d.seed,
           patience: flags.patience ?? d.patience,
+        },
+        data: {
+          preprocessing: choice.preprocessing,
           validationSplit: flags.validationSplit,
           ...(flags.limit !== undefined ? { trainLimit: flags.limit } : {}),
           ...(flags.testLimit !== undefined ? { testLimit: flags.testLimit } : {}),
-        }, out, log),
-      ).catch(async (e: unknown) => {
+        },
+      };
+      // Everything that can be wrong with the data, the model and the settings, before the GPU.
+      const dataset = createDataset(data, settings.data);
+      choice.build().checkFits(dataset, settings.fit.batchSize);
+      const removeIfEmpty = await createResultsFolder(out);
+      await withGpu(log, (gpu) => trainAndReport(gpu, data, choice, settings, out, log)).catch(async (e: unknown) => {
         await removeIfEmpty();
         throw e;
       });
@@ -111,13 +113,15 @@ async function resume(dir: string, flags: TrainFlags): Promise<void> {
     }
     throw new DataError(`Cannot read the checkpoint '${file}': ${e.message}.`, 'Check that the file is readable, or resume another run.');
   });
-  const checkpoint = decodeCheckpoint(new Uint8Array(bytes), file);
-  if (flags.model && flags.model !== checkpoint.seed.name) {
-    throw new UsageError(`--model ${flags.model} does not match the checkpoint, which is for ${checkpoint.seed.name}.`, 'Leave out --model when resuming.');
+  const checkpoint = loadCheckpoint(new Uint8Array(bytes), file);
+  if (flags.model && flags.model !== checkpoint.model.name) {
+    throw new UsageError(`--model ${flags.model} does not match the checkpoint, which is for ${checkpoint.model.name}.`, 'Leave out --model when resuming.');
   }
-  const { model: _, ...settings } = checkpoint.config;
-  const epochs = flags.epochs ?? settings.epochs;
-  if (epochs <= checkpoint.epoch) throw new UsageError(`The run in ${dir} already finished ${checkpoint.epoch} of ${settings.epochs} epochs.`, 'Pass a larger --epochs to train further.');
+  const epochs = flags.epochs ?? checkpoint.fit.epochs;
+  if (epochs <= checkpoint.epoch) throw new UsageError(`The run in ${dir} already finished ${checkpoint.epoch} of ${checkpoint.fit.epochs} epochs.`, 'Pass a larger --epochs to train further.');
   const data = await loadData(flags.data, log);
-  await withGpu(log, (gpu) => trainAndReport(gpu, data, checkpoint.seed, { ...settings, epochs }, dir, log, checkpoint));
+  checkpoint.model.checkFits(createDataset(data, checkpoint.data), checkpoint.fit.batchSize);
+  const model = checkpoint.model;
+  const choice = { name: model.name, definition: model.toJSON(), fit: checkpoint.fit, preprocessing: checkpoint.data.preprocessing, build: () => model };
+  await withGpu(log, (gpu) => trainAndReport(gpu, data, choice, { fit: { ...checkpoint.fit, epochs }, data: checkpoint.data }, dir, log, checkpoint));
 }

@@ -13,7 +13,6 @@ export {
   loadFashionMnist,
   type FashionMnist,
   type ReadFile,
-  type Split,
 } from './fashion-mnist';
 export { fileListReader, urlReader, type NamedBlob } from './readers';
 export {

@@ -177,8 +177,7 @@ export class Sequential {
     const runtime = this.ready('fit');
     const settings = this.fitSettings(options);
     checkFitSettings(settings);
-    this.checkData(data);
-    checkBatchFits(settings.batchSize, data.train.count);
+    this.checkFits(data, settings.batchSize);
     return this.exclusive('fit', async () => {
       runtime.setAffine(data.affine);
       const trainer = await this.trainerFor(runtime, data, settings, !!options.resume);
@@ -323,6 +322,15 @@ export class Sequential {
     const trainer = await Trainer.create(runtime, data.train, s);
     this.#trainer = { key, trainer };
     return trainer;
+  }
+
+  /**
+   * Throws a typed error, before any GPU work, when `data` does not fit the model (input shape,
+   * classes) or, given `batchSize`, when a batch is larger than its training examples.
+   */
+  checkFits(data: Dataset, batchSize?: number): void {
+    this.checkData(data);
+    if (batchSize !== undefined) checkBatchFits(batchSize, data.train.count);
   }
 
   private checkData(data: Dataset): void {

@@ -75,6 +75,8 @@ export interface History {
    * or inside one ('interrupted': model.checkpoint() holds the position), or early stopping.
    */
   stopped?: 'stop' | 'early-stopping' | 'interrupted';
+  /** With 'interrupted': the steps of the unfinished epoch done, and its steps in all. */
+  interruptedAt?: { step: number; steps: number };
 }
 
 /** Trains for the epochs left (or until early stopping or the signal), validating after each, as Keras' fit(). */
@@ -90,6 +92,7 @@ export async function runFit(runtime: ModelRuntime, trainer: Trainer, data: Data
   signal?.addEventListener('abort', abort);
   let validation: Evaluation | undefined;
   let stopped: History['stopped'];
+  let interruptedAt: History['interruptedAt'];
   try {
     for (let epoch = history.length + 1; epoch <= settings.epochs; epoch++) {
       if (signal?.aborted) {
@@ -110,6 +113,7 @@ export async function runFit(runtime: ModelRuntime, trainer: Trainer, data: Data
       );
       if (train.interruptedAfter !== undefined) {
         stopped = 'interrupted';
+        interruptedAt = { step: train.interruptedAfter, steps: trainer.stepsPerEpoch };
         break;
       }
       if (!Number.isFinite(train.meanLoss)) {
@@ -149,5 +153,6 @@ export async function runFit(runtime: ModelRuntime, trainer: Trainer, data: Data
     },
     ...(validation ? { validation } : {}),
     ...(stopped ? { stopped } : {}),
+    ...(interruptedAt ? { interruptedAt } : {}),
   };
 }

@@ -1,0 +1,43 @@
+import { createDataset, type DatasetArrays } from '../data/dataset';
+import type { Gpu } from '../gpu/device';
+import { ModelRuntime } from '../models/runtime';
+import { summarize, type Summary } from './stats';
+import type { BenchModel } from './train-bench';
+
+export interface PredictBenchResult {
+  model: string;
+  /** Images per GPU batch of the predict program. */
+  batch: number;
+  /** Images per timed repeat. */
+  images: number;
+  repeats: number;
+  imagesPerS: Summary;
+}
+
+/**
+ * Inference throughput: model.predict's path (upload the raw images batch by batch, gather and
+ * pre-process on the GPU, the forward pass, softmax, one read back) over `batch`-image batches of
+ * real test images, after one untimed repeat that compiles the predict program.
+ */
+export async function benchPredict(gpu: Gpu, data: DatasetArrays, spec: BenchModel, options: { batch?: number; repeats?: number; seed?: number } = {}): Promise<PredictBenchResult> {
+  const batch = options.batch ?? 1000;
+  const repeats = Math.max(1, options.repeats ?? 5);
+  const dataset = createDataset(data, { preprocessing: spec.preprocessing });
+  const source = dataset.test ?? dataset.validation;
+  const count = Math.min(source.count, 4 * batch);
+  const images = source.images.subarray(0, count * (source.images.length / source.count));
+  const runtime = await ModelRuntime.create(gpu, spec.build(), options.seed ?? 1, null);
+  try {
+    runtime.setAffine(dataset.affine);
+    await runtime.predict(images, count, batch);
+    const rates: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      const start = performance.now();
+      await runtime.predict(images, count, batch);
+      rates.push(count / ((performance.now() - start) / 1000));
+    }
+    return { model: spec.name, batch: Math.min(batch, count), images: count, repeats, imagesPerS: summarize(rates) };
+  } finally {
+    runtime.release();
+  }
+}
