@@ -1,23 +1,37 @@
+import { readFileSync } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig, type Plugin, type PreviewServer, type ViteDevServer } from 'vite';
+import { defineConfig, type Plugin, type PreviewServer, type UserConfig, type ViteDevServer } from 'vite';
 
 /**
- * Two builds from one config:
+ * Four builds from one config:
  *  - default: the browser demo in demo/ (`npm run dev`, `npm run build`), using src/ as a library;
  *  - `--mode cli`: the Node command line as one ESM file, dist/wgml.js (the package's bin), with
- *    the WGSL shaders inlined by the same glob import the browser build uses.
+ *    the WGSL shaders inlined by the same glob import the browser build uses;
+ *  - `--mode lib`: the package's Node build, dist/node/: src/index.ts (`wgml`) and src/node.ts
+ *    (`wgml/node`) as two entries of one build, so that they share chunks (one copy of each module,
+ *    and of its state, whichever of the two a program imports);
+ *  - `--mode lib-browser`: the package's build for everything else, dist/browser/: src/index.ts
+ *    alone, with Dawn's `webgpu` package replaced by a stub (see noDawnInLibrary).
+ * The package's `exports` (package.json) pick between the two; scripts/build-types.mjs bundles the
+ * declarations next to them. All of it: `npm run build:lib`.
  */
 export default defineConfig(({ mode }) =>
-  mode === 'cli'
+  mode === 'lib'
+    ? libraryBuild('node')
+    : mode === 'lib-browser'
+    ? libraryBuild('browser')
+    : mode === 'cli'
     ? {
         build: {
           ssr: 'src/cli/main.ts',
           outDir: 'dist',
           emptyOutDir: false,
           target: 'node20',
-          rollupOptions: { output: { entryFileNames: 'wgml.js' } },
+          // One file: the bin's filtering parent imports the command line lazily (src/cli/main.ts).
+          rollupOptions: { output: { entryFileNames: 'wgml.js', inlineDynamicImports: true } },
         },
       }
     : {
@@ -34,18 +48,78 @@ export default defineConfig(({ mode }) =>
 );
 
 /**
- * src/gpu/device.ts loads Dawn's Node package (and node:os) only where navigator.gpu is missing; in
+ * src/gpu/device.ts loads Dawn's Node package only where navigator.gpu is missing; in
  * a browser that branch must not pull Node modules into the bundle. Only client code is redirected:
  * Node runs through this config too (vite-node for the CLI, Vitest's Node tests), and needs Dawn.
  */
 function noDawnInBrowser(): Plugin {
   const stub = fileURLToPath(new URL('./demo/src/node-stubs.ts', import.meta.url));
-  const nodeOnly = new Set(['webgpu', 'node:os']);
+  const nodeOnly = new Set(['webgpu']);
   return {
     name: 'wgml-no-dawn-in-browser',
     enforce: 'pre',
     resolveId(id, _importer, options) {
       return nodeOnly.has(id) && !options?.ssr ? stub : null;
+    },
+  };
+}
+
+/** The package's dependencies: the library builds import them, never copy them in. */
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+};
+const DEPENDENCIES = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
+const isNodeBuiltin = (id: string) => id.startsWith('node:') || builtinModules.includes(id.split('/')[0]!);
+const isDependency = (id: string) => DEPENDENCIES.some((d) => id === d || id.startsWith(`${d}/`));
+
+/**
+ * The package's library builds (see the top of this file). Unminified ES modules (an application's
+ * bundler minifies), the shaders inlined, every dependency and Node builtin left as an import.
+ */
+function libraryBuild(target: 'node' | 'browser'): UserConfig {
+  const node = target === 'node';
+  return {
+    publicDir: false,
+    plugins: node ? [] : [noDawnInLibrary()],
+    build: {
+      outDir: `dist/${target}`,
+      emptyOutDir: true,
+      target: node ? 'node20' : 'es2022',
+      minify: false,
+      reportCompressedSize: false,
+      lib: { entry: node ? { index: 'src/index.ts', node: 'src/node.ts' } : { index: 'src/index.ts' }, formats: ['es'] },
+      rolldownOptions: {
+        // The browser build resolves `webgpu` and Node's builtins itself: the stub, or an error.
+        external: (id) => (node ? isNodeBuiltin(id) : false) || (isDependency(id) && (node || id !== 'webgpu')),
+        // One file in the browser build (the stub inlined); shared chunks in the Node build.
+        output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', ...(node ? {} : { codeSplitting: false }) },
+      },
+    },
+  };
+}
+
+/**
+ * In the browser build of `wgml`, src/gpu/device.ts's `await import('webgpu')` (reached only where
+ * navigator.gpu is missing) loads this stub instead of Dawn, so no application bundle ever pulls in
+ * Dawn's Node binding; run anyway, it says why. A Node builtin reached from src/index.ts fails the
+ * build: the public entry must stay browser-safe (Node-only code belongs in src/node.ts).
+ */
+function noDawnInLibrary(): Plugin {
+  const STUB = '\0wgml:no-dawn';
+  const message = 'navigator.gpu is missing: this JavaScript environment does not expose WebGPU. wgml was resolved to its browser build here; in Node, import it with the "node" export condition (plain Node does), which uses Dawn\'s `webgpu` package.';
+  return {
+    name: 'wgml-no-dawn-in-library',
+    enforce: 'pre',
+    resolveId(id, importer) {
+      if (id === 'webgpu') return STUB;
+      if (isNodeBuiltin(id)) this.error(`${importer ?? 'an entry'} imports the Node builtin '${id}', which the browser-safe entry src/index.ts must not reach (Node-only code belongs in src/node.ts).`);
+      return null;
+    },
+    load(id) {
+      if (id !== STUB) return null;
+      const fail = `throw new Error(${JSON.stringify(message)});`;
+      return `export function create() { ${fail} }\nexport const globals = {};\nexport default { create, globals };\n`;
     },
   };
 }

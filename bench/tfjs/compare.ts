@@ -68,7 +68,7 @@ export async function benchTfjs(options: TfjsBenchOptions): Promise<TfjsBenchRes
     if (backend === 'wasm' && options.wasmConvGrad) addWasmConvFilterGradient();
     {
       for (const model of options.models) {
-        const base = { runtime: `tfjs-${backend}` as const, backend, model, batch: seedModel(model).defaults.batchSize, adapter: info.adapter, tfjsVersion: tf.version.tfjs };
+        const base = { runtime: `tfjs-${backend}` as const, backend, model, batch: seedModel(model).fit.batchSize, adapter: info.adapter, tfjsVersion: tf.version.tfjs };
         if (model === 'cnn' && !hasConvFilterGradient(backend)) {
           results.push({ ...base, imagesPerS: null, msPerStep: null, steps: 0, repeats: 0, skipped: `n/a (no ${CONV_FILTER_GRAD})` });
           log(`tfjs-${backend} ${model}: n/a (the ${backend} backend has no ${CONV_FILTER_GRAD} kernel)`);
@@ -99,13 +99,13 @@ export function releaseTfjs(): void {
 
 async function benchModel(name: ModelName, options: TfjsBenchOptions, log: (line: string) => void) {
   const seed = seedModel(name);
-  const batch = seed.defaults.batchSize;
+  const batch = seed.fit.batchSize;
   const { data } = options;
   const repeats = Math.max(1, options.repeats ?? 5);
   const seconds = options.seconds ?? 10;
-  const pixels = data.rows * data.cols;
-  const count = Math.min(data.train.count, POOL * batch);
-  const affine = seed.preprocessing === 'standardize' ? standardScalerAffine(fitStandardScaler(data.train.images, pixels)) : scale01Affine(pixels);
+  const pixels = data.shape[0] * data.shape[1];
+  const count = Math.min(data.train.labels.length, POOL * batch);
+  const affine = seed.data.preprocessing === 'standardize' ? standardScalerAffine(fitStandardScaler(data.train.images, pixels)) : scale01Affine(pixels);
   const x = applyAffine(data.train.images.subarray(0, count * pixels), affine);
   const labels = data.train.labels.subarray(0, count);
 

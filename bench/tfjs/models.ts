@@ -9,7 +9,7 @@ import { seedModel } from '../../src/models/seed-models';
  * zero biases (tf.layers' defaults, as Keras').
  */
 export function tfjsModel(name: ModelName): tf.LayersModel {
-  const d = seedModel(name).defaults;
+  const d = seedModel(name).fit;
   const model = tf.sequential({ name: `tfjs-${name}` });
   if (name === 'one-hidden') {
     model.add(tf.layers.dense({ inputShape: [784], units: 128, activation: 'sigmoid' }));

@@ -11,7 +11,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { EpochRecord } from '../../src/report/types';
+import type { EpochRecord } from '../../src/index';
 
 /** matplotlib's tab:blue and tab:orange, as in the report's figures and src/report's SVGs. */
 const TRAIN = '#1f77b4';

@@ -1,31 +1,24 @@
 /**
- * The model picker and the run's settings: defaults from the report (src/models/seed-models.ts),
+ * The model picker and the run's settings: defaults from the report (the seed models' `fit`),
  * read back and checked when a run starts, and the Start / Pause / Stop / Profile buttons' states.
  */
-import { UsageError } from '../../src/errors';
-import { MODEL_NAMES, seedModel, type ModelName, type SeedModel } from '../../src/models/seed-models';
-import type { OptimizerKind } from '../../src/optim/optimizer';
+import { MODEL_NAMES, seedModel, UsageError, type DataSettings, type FitSettings, type ModelName, type OptimizerKind, type SeedModel } from '../../src/index';
 import { byId, count } from './dom';
 
+/** A run's settings: the seed model, how to train it (fit's) and on which examples (createDataset's, all set). */
 export interface DemoSettings {
   model: ModelName;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  optimizer: OptimizerKind;
-  seed: number;
-  /** Early stopping: epochs without a better validation loss; null: never stop early. */
-  patience: number | null;
-  trainLimit: number;
-  testLimit: number;
-  validationSplit: number;
+  fit: FitSettings;
+  data: Required<DataSettings>;
 }
 
 /** The run's phase, as the buttons show it; 'profiling': one step is being profiled, no run. */
 export type RunPhase = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'stopping' | 'profiling';
 
-/** The CLI's default seed (src/cli/options.ts). */
-const DEFAULT_SEED = 1;
+/** The seed model called `name`, or null (weights of a model of its own). */
+export function seedModelNamed(name: string): SeedModel | null {
+  return (MODEL_NAMES as readonly string[]).includes(name) ? seedModel(name) : null;
+}
 
 export interface ControlHandlers {
   onModelChange(seed: SeedModel): void;
@@ -57,7 +50,7 @@ export class Controls {
   constructor(private readonly handlers: ControlHandlers) {
     for (const name of MODEL_NAMES) {
       const s = seedModel(name);
-      this.model.append(new Option(`${name} (${s.build().params.paramCount.toLocaleString('en-US')} parameters)`, name));
+      this.model.append(new Option(`${name} (${s.build().paramCount.toLocaleString('en-US')} parameters)`, name));
     }
     this.model.addEventListener('change', () => {
       const s = seedModel(this.model.value);
@@ -70,8 +63,9 @@ export class Controls {
     this.pause.addEventListener('click', () => (this.phase === 'paused' ? handlers.onResume() : handlers.onPause()));
     this.stop.addEventListener('click', () => handlers.onStop());
     this.profile.addEventListener('click', () => handlers.onProfile());
-    this.seed.value = String(DEFAULT_SEED);
-    this.applyDefaults(seedModel(this.model.value));
+    // The report's seed (every seed model's); unlike the other defaults, a model change keeps it.
+    this.seed.value = String(this.selected.fit.seed);
+    this.applyDefaults(this.selected);
   }
 
   get selected(): SeedModel {
@@ -88,7 +82,7 @@ export class Controls {
 
   /** The report's epochs, batch size, learning rate, optimiser and early stopping for `seed`. */
   applyDefaults(seed: SeedModel): void {
-    const d = seed.defaults;
+    const d = seed.fit;
     this.epochs.value = String(d.epochs);
     this.batchSize.value = String(d.batchSize);
     this.lr.value = String(d.lr);
@@ -123,17 +117,23 @@ export class Controls {
       this.lr.focus();
       throw new UsageError(`The learning rate must be a positive number below 10, not '${this.lr.value}'.`);
     }
+    const seed = this.selected;
     return {
-      model: this.selected.name,
-      epochs: int(this.epochs, 'Epochs', 1, 1000),
-      batchSize: int(this.batchSize, 'The batch size', 1, 8192),
-      lr,
-      optimizer: this.optimizer.value as OptimizerKind,
-      seed: int(this.seed, 'The seed', 0, 2 ** 32 - 1),
-      patience: this.patience.value.trim() === '' ? null : int(this.patience, 'Early stopping', 1, 1000),
-      trainLimit: int(this.trainLimit, 'Training images', 1, Number(this.trainLimit.max) || 60_000),
-      testLimit: int(this.testLimit, 'Test images', 1, Number(this.testLimit.max) || 10_000),
-      validationSplit: Number(this.validation.value),
+      model: seed.name,
+      fit: {
+        epochs: int(this.epochs, 'Epochs', 1, 1000),
+        batchSize: int(this.batchSize, 'The batch size', 1, 8192),
+        lr,
+        optimizer: this.optimizer.value as OptimizerKind,
+        seed: int(this.seed, 'The seed', 0, 2 ** 32 - 1),
+        patience: this.patience.value.trim() === '' ? null : int(this.patience, 'Early stopping', 1, 1000),
+      },
+      data: {
+        preprocessing: seed.data.preprocessing,
+        validationSplit: Number(this.validation.value),
+        trainLimit: int(this.trainLimit, 'Training images', 1, Number(this.trainLimit.max) || 60_000),
+        testLimit: int(this.testLimit, 'Test images', 1, Number(this.testLimit.max) || 10_000),
+      },
     };
   }
 
@@ -156,7 +156,7 @@ export class Controls {
     this.stop.disabled = !(this.phase === 'running' || this.phase === 'paused' || this.phase === 'pausing');
     this.stop.textContent = this.phase === 'stopping' ? 'Stopping…' : 'Stop';
     // Never beside a run, even a paused one: the two would time each other on the same GPU. (The
-    // profile has a trainer of its own: the steps it times update weights, never a run's.)
+    // profile has a model of its own: the steps it times update its weights, never a run's.)
     this.profile.disabled = !this.ready || busy;
     this.profile.textContent = this.phase === 'profiling' ? 'Profiling…' : 'Profile a step';
     this.profile.title = !this.ready

@@ -1,10 +1,10 @@
 /**
  * Getting Fashion-MNIST into the page: fetched from the server that serves the demo (the dev and
  * preview servers serve it at data/fashion-mnist/, see vite.config.ts), or the four IDX files a
- * person picks or drops. Either way src/data's loader decompresses (.gz, DecompressionStream) and
- * checks them.
+ * person picks or drops. Either way wgml's loadFashionMnist decompresses (.gz, DecompressionStream)
+ * and checks them; a run makes its dataset from these arrays with its own settings.
  */
-import { fileListReader, loadFashionMnist, urlReader, type FashionMnist } from '../../src/data';
+import { fileListReader, loadFashionMnist, urlReader, type FashionMnist } from '../../src/index';
 import { byId, count, describeError } from './dom';
 
 /** Relative to the page, so a built site in any folder looks next to itself. */
@@ -56,7 +56,7 @@ export class DataPanel {
     try {
       const data = await read();
       const seconds = (performance.now() - started) / 1000;
-      this.show('loaded', `Loaded ${count(data.train.count)} training and ${count(data.test.count)} test images (${data.rows}x${data.cols}) from ${data.source} in ${seconds.toFixed(1)} s.`);
+      this.show('loaded', `Loaded ${count(data.train.labels.length)} training and ${count(data.test.labels.length)} test images (${data.shape[0]}x${data.shape[1]}) from ${data.source} in ${seconds.toFixed(1)} s.`);
       this.onLoaded(data);
     } catch (e) {
       const { message, hint } = describeError(e);

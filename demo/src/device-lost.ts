@@ -74,7 +74,7 @@ function describeOffer(offer: LostOffer): { text: string; button: string } {
   switch (offer.kind) {
     case 'resume': {
       const done = offer.checkpoint.history.length;
-      const epochs = offer.checkpoint.settings.epochs;
+      const epochs = offer.checkpoint.settings.fit.epochs;
       return {
         text: `The run was saved at the end of epoch ${done} of ${epochs}. Resume continues it on a new device from epoch ${done + 1}, with the same numbers as if it had never stopped.`,
         button: 'Resume',

@@ -4,7 +4,9 @@
  * so soft edges become grey levels as in the dataset.
  */
 import { byId } from './dom';
-import { IMAGE_SIDE } from './predictor';
+
+/** The side of a Fashion-MNIST image, in pixels. */
+export const IMAGE_SIDE = 28;
 
 export class DrawingPad {
   private readonly canvas = byId('pad', HTMLCanvasElement);

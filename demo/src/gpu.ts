@@ -2,8 +2,7 @@
  * Getting a WebGPU device, naming it, noticing when it is lost, and explaining clearly when there
  * is none.
  */
-import { requestGpu, describeGpu, type Gpu } from '../../src/gpu/device';
-import { GpuError } from '../../src/errors';
+import { describeGpu, GpuError, requestGpu, type Gpu } from '../../src/index';
 import { byId, describeError } from './dom';
 
 const GET_WEBGPU =
@@ -11,19 +10,15 @@ const GET_WEBGPU =
   '--enable-unsafe-webgpu (or enable chrome://flags/#enable-unsafe-webgpu).';
 
 /**
- * The device, or a GpuError saying why there is none. src/gpu/device.ts decides it is in a browser
- * only when navigator.gpu exists, so without WebGPU it would take its Node path; asking first here
- * turns that into the error a person can act on (including the easily missed secure-context rule).
+ * The device, or a GpuError saying why there is none: requestGpu's (no WebGPU in this browser, no
+ * adapter), or, asked first, the easily missed rule that browsers offer WebGPU only to secure pages.
  */
 export async function openGpu(): Promise<Gpu> {
-  if (!('gpu' in navigator) || !navigator.gpu) {
-    if (!window.isSecureContext) {
-      throw new GpuError(
-        `This page is not a secure context (${location.origin}), and browsers offer WebGPU only to secure pages.`,
-        'Open it over https, or as http://localhost (e.g. `npm run dev` and http://localhost:5173/).',
-      );
-    }
-    throw new GpuError('This browser does not offer WebGPU (navigator.gpu is missing).', GET_WEBGPU);
+  if (!navigator.gpu && !window.isSecureContext) {
+    throw new GpuError(
+      `This page is not a secure context (${location.origin}), and browsers offer WebGPU only to secure pages.`,
+      'Open it over https, or as http://localhost (e.g. `npm run dev` and http://localhost:5173/).',
+    );
   }
   return requestGpu();
 }

@@ -5,18 +5,15 @@
  * drawing-pad.ts + predictor.ts + probabilities.ts, profile-panel.ts (one step's kernels, timed).
  */
 import './style.css';
-import type { FashionMnist } from '../../src/data';
-import type { Gpu } from '../../src/gpu/device';
-import type { SeedModel } from '../../src/models/seed-models';
-import type { EpochRecord } from '../../src/report/types';
+import { seedModel, type EpochRecord, type FashionMnist, type Gpu, type SeedModel } from '../../src/index';
 import { Curves } from './charts';
-import { Controls, type DemoSettings, type RunPhase } from './controls';
+import { Controls, seedModelNamed, type DemoSettings, type RunPhase } from './controls';
 import { DataPanel } from './data';
 import { DeviceLostPanel, type LostOffer } from './device-lost';
 import { byId, count, describeError, duration, h, percent } from './dom';
-import { DrawingPad } from './drawing-pad';
+import { DrawingPad, IMAGE_SIDE } from './drawing-pad';
 import { connectGpu, DeviceLostError, initGpu, isSoftwareAdapter, type GpuWatch } from './gpu';
-import { classProbabilities } from './predictor';
+import { Predictor } from './predictor';
 import { ProbabilityBars } from './probabilities';
 import { ProfilePanel, profileDemoStep } from './profile-panel';
 import { ProgressBar } from './progress';
@@ -56,10 +53,10 @@ function fail(e: unknown, where: string): void {
 }
 
 function showModel(seed: SeedModel): void {
-  const d = seed.defaults;
+  const d = seed.fit;
   byId('model-description').textContent =
     `${seed.description}. Report: ${d.epochs} epochs, batch ${d.batchSize}, ${d.optimizer === 'adam' ? 'Adam' : 'SGD'} at ${d.lr}` +
-    `${d.patience === null ? '' : `, early stopping after ${d.patience} epochs without progress`}; pixels ${seed.preprocessing === 'standardize' ? 'standardised' : 'scaled to [0, 1]'}; ` +
+    `${d.patience === null ? '' : `, early stopping after ${d.patience} epochs without progress`}; pixels ${seed.data.preprocessing === 'standardize' ? 'standardised' : 'scaled to [0, 1]'}; ` +
     `test accuracy ${percent(seed.reportedAccuracy)}.`;
   byId('model-summary').textContent = seed.build().summary();
 }
@@ -78,13 +75,14 @@ const progress = new ProgressBar();
 const curves = new Curves(byId('loss-chart'), byId('accuracy-chart'));
 const results = new ResultsPanel();
 const pad = new DrawingPad();
+const predictor = new Predictor();
 const bars = new ProbabilityBars();
 const weights = new WeightsPanel((loaded) => void useLoadedWeights(loaded));
 const profiler = new ProfilePanel();
 
 const dataPanel = new DataPanel((loaded) => {
   data = loaded;
-  controls.suggestSubset(software, loaded.train.count, loaded.test.count);
+  controls.suggestSubset(software, loaded.train.labels.length, loaded.test.labels.length);
   controls.setReady(gpu !== null);
   byId('sample-pad', HTMLButtonElement).disabled = false;
 });
@@ -126,7 +124,7 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null): Promis
   byId('app-error').hidden = true;
   unfinished = { settings, checkpoint: from };
   controls.setPhase('starting');
-  const upload = `${count(Math.min(settings.trainLimit, data.train.count))} training images`;
+  const upload = `${count(Math.min(settings.data.trainLimit, data.train.labels.length))} training images`;
   const history: EpochRecord[] = [...(from?.history ?? [])];
   if (from) {
     status('starting', `Resuming after epoch ${history.length}: uploading ${upload} and compiling ${settings.model} on the new device…`);
@@ -135,11 +133,11 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null): Promis
     epochRows.replaceChildren(...history.map(epochRow));
   } else {
     status('starting', `Uploading ${upload} and compiling ${settings.model}…`);
-    curves.reset(settings.epochs);
+    curves.reset(settings.fit.epochs);
     results.clear();
     epochRows.replaceChildren();
   }
-  progress.start(settings.epochs);
+  progress.start(settings.fit.epochs);
   weights.setHistory(history);
   const started = performance.now();
   const theData = data;
@@ -147,18 +145,18 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null): Promis
     run = await TrainingRun.create(gpu, theData, settings, {
       phase: setPhase,
       epochStart: (epoch) => progress.epochStart(epoch),
-      progress: (epoch, p) => {
+      progress: (p) => {
         progress.step(p);
-        if (p.runningLoss !== undefined) curves.running(epoch, p.step / p.steps, p.runningLoss);
+        if (p.loss !== undefined) curves.running(p.epoch, p.step / p.steps, p.loss);
       },
       evaluating: (what) => progress.evaluating(what),
-      epochEnd: ({ record, checkpoint, test, trained: t }) => {
+      epochEnd: ({ record, checkpoint, test, data: dataset, trained: t }) => {
         unfinished = { settings, checkpoint };
         progress.epochEnd();
         history.push(record);
         curves.epoch(record);
         epochRows.append(epochRow(record));
-        results.show(test, theData, `${t.model.name}, ${t.origin}`, t.seed.reportedAccuracy);
+        results.show(test, dataset, `${t.name}, ${t.origin}`, seedModel(settings.model).reportedAccuracy);
         trained = t;
         weights.set(t);
         weights.setHistory(history);
@@ -167,10 +165,10 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null): Promis
     }, from);
     const outcome = await run.run();
     unfinished = null;
-    const last = outcome.history.at(-1);
+    const last = outcome.epochs.at(-1);
     const took = `${duration((performance.now() - started) / 1000)}${from ? `, resumed after epoch ${from.history.length}` : ''}`;
     const summary = last ? ` Validation accuracy ${percent(last.valAccuracy)} after ${last.epoch} epoch${last.epoch === 1 ? '' : 's'} (${took}).` : '';
-    if (outcome.stopped === 'early-stopping') status('done', `Stopped early: the validation loss did not improve for ${settings.patience} epochs.${summary}`);
+    if (outcome.stopped === 'early-stopping') status('done', `Stopped early: the validation loss did not improve for ${settings.fit.patience} epochs.${summary}`);
     else if (outcome.stopped) status('done', `Stopped.${summary}`);
     else status('done', `Done.${summary}`);
     progress.done(outcome.stopped ? 'Stopped' : 'Done');
@@ -178,7 +176,7 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null): Promis
     if (e instanceof DeviceLostError) {
       // The device-lost panel (shown by deviceLost) offers what can be done; this line says where the run stands.
       const saved = unfinished?.checkpoint;
-      status('interrupted', `Interrupted: the GPU device was lost ${saved ? `after epoch ${saved.history.length} of ${settings.epochs} (saved)` : 'before the first epoch ended'}. See the panel at the top.`);
+      status('interrupted', `Interrupted: the GPU device was lost ${saved ? `after epoch ${saved.history.length} of ${settings.fit.epochs} (saved)` : 'before the first epoch ended'}. See the panel at the top.`);
       progress.done('Interrupted');
     } else {
       unfinished = null;
@@ -221,13 +219,14 @@ async function profileStep(): Promise<void> {
 }
 
 async function useLoadedWeights(loaded: TrainedModel): Promise<void> {
-  controls.selectModel(loaded.seed.name);
+  const seed = seedModelNamed(loaded.name);
+  if (seed) controls.selectModel(seed.name);
   trained = loaded;
   predictPad();
   if (!gpu || !data) return;
   try {
-    const testLimit = controls.read().testLimit;
-    results.show(await evaluateWeights(gpu, data, loaded, testLimit), data, `${loaded.model.name}, ${loaded.origin}`, loaded.seed.reportedAccuracy);
+    const { test, data: dataset } = await evaluateWeights(gpu, data, loaded, controls.read().data.testLimit);
+    results.show(test, dataset, `${loaded.name}, ${loaded.origin}`, seed?.reportedAccuracy);
   } catch (e) {
     fail(e, 'Evaluating the loaded weights');
   }
@@ -258,8 +257,8 @@ function predictPad(): void {
   document.body.dataset.predicting = 'true';
   const model = trained;
   const image = pad.updatePreview();
-  classProbabilities(gpu, model, image)
-    .then((p) => bars.show(p, `${model.model.name}, ${model.origin}; ${caption}`))
+  predictor.probabilities(gpu, model, image)
+    .then((p) => bars.show(p, `${model.name}, ${model.origin}; ${caption}`))
     .catch((e) => bars.message(`Could not predict: ${describeError(e).message}`))
     .finally(() => {
       predicting = false;
@@ -284,8 +283,8 @@ pad.onChange((final) => {
 
 byId('sample-pad').addEventListener('click', () => {
   if (!data) return;
-  const i = Math.floor(Math.random() * data.test.count);
-  const pixels = data.rows * data.cols;
+  const i = Math.floor(Math.random() * data.test.labels.length);
+  const pixels = IMAGE_SIDE * IMAGE_SIDE;
   nextCaption = `test image ${i}, a ${data.classes[data.test.labels[i]!]}`;
   pad.show(data.test.images.subarray(i * pixels, (i + 1) * pixels));
 });

@@ -1,7 +1,7 @@
 /**
- * Stands in for the Node-only modules src/gpu/device.ts imports on its Node path (Dawn's `webgpu`
- * package and `node:os`), in the demo's bundle (aliased in vite.config.ts). That path runs only
- * where navigator.gpu is missing, which gpu.ts checks first; should it run anyway, it fails saying so.
+ * Stands in for Dawn's `webgpu` package, which requestGpu imports on its Node path only, in the
+ * demo's bundle (aliased in vite.config.ts). A browser never takes that path (without navigator.gpu,
+ * requestGpu throws a GpuError saying so); should it run anyway, it fails saying why.
  */
 const NO_WEBGPU = 'navigator.gpu is missing: this browser does not expose WebGPU.';
 
@@ -9,6 +9,3 @@ export function create(): never {
   throw new Error(NO_WEBGPU);
 }
 export const globals = {};
-export function tmpdir(): never {
-  throw new Error(NO_WEBGPU);
-}

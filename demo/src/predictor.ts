@@ -1,35 +1,26 @@
 /**
- * The model's ten class probabilities for one 28x28 image, through the public Trainer API: a
- * Trainer over a one-image split, given the trained weights and pre-processing, evaluates that
- * image. Creating it compiles nothing new after the first time (pipelines are cached per device)
- * and it is released at once, so the GPU memory of a prediction is back before the next one.
+ * The model's ten class probabilities for one drawing, by `model.predict`. The trained weights
+ * (model.save()'s bytes) are loaded and compiled once per set of weights and device, and that model
+ * is kept for the drawings that follow. Calls must not overlap: the page predicts one drawing at a time.
  */
-import { FASHION_MNIST_CLASSES, type FashionMnist, type Split } from '../../src/data';
-import type { Gpu } from '../../src/gpu/device';
-import { Trainer } from '../../src/train/trainer';
+import { loadModel, type Gpu, type Sequential } from '../../src/index';
 import type { TrainedModel } from './training';
 
-export const IMAGE_SIDE = 28;
+export class Predictor {
+  private current: { weights: Uint8Array; gpu: Gpu; model: Sequential } | null = null;
 
-export async function classProbabilities(gpu: Gpu, trained: TrainedModel, image: Uint8Array<ArrayBuffer>): Promise<Float32Array> {
-  if (image.length !== IMAGE_SIDE * IMAGE_SIDE) throw new RangeError(`expected a ${IMAGE_SIDE}x${IMAGE_SIDE} image, got ${image.length} bytes`);
-  const one: Split = { images: image, labels: new Uint8Array(1), count: 1 };
-  const data: FashionMnist = { train: one, test: one, rows: IMAGE_SIDE, cols: IMAGE_SIDE, classes: FASHION_MNIST_CLASSES, source: 'the drawing pad' };
-  const trainer = await Trainer.create(gpu, trained.seed.build(), data, {
-    batchSize: 1,
-    lr: 1e-3, // never used: nothing is trained
-    optimizer: 'sgd',
-    seed: 0,
-    preprocessing: trained.seed.preprocessing,
-    affine: trained.affine,
-    evalBatch: 1,
-  });
-  try {
-    trainer.writeParams(trained.params);
-    const { probabilities } = await trainer.evaluate('test', { probabilities: true });
-    if (!probabilities || probabilities.length !== trainer.model.classes) throw new Error('the evaluation returned no probabilities');
-    return probabilities;
-  } finally {
-    trainer.release();
+  async probabilities(gpu: Gpu, trained: TrainedModel, image: Uint8Array): Promise<Float32Array> {
+    return (await this.modelFor(gpu, trained)).predict(image);
+  }
+
+  private async modelFor(gpu: Gpu, trained: TrainedModel): Promise<Sequential> {
+    const c = this.current;
+    if (c?.weights === trained.weights && c.gpu === gpu) return c.model;
+    c?.model.release();
+    this.current = null;
+    const model = loadModel(trained.weights, trained.origin);
+    await model.compile(gpu);
+    this.current = { weights: trained.weights, gpu, model };
+    return model;
   }
 }

@@ -1,5 +1,5 @@
 /** The ten class probabilities as labelled bars, the most likely class highlighted. */
-import { FASHION_MNIST_CLASSES } from '../../src/data';
+import { FASHION_MNIST_CLASSES } from '../../src/index';
 import { byId, h, percent } from './dom';
 
 export class ProbabilityBars {

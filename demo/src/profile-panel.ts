@@ -1,18 +1,16 @@
 /**
  * "Profile a step": the GPU time of every kernel of one training step of the chosen model with the
- * page's settings, measured as `wgml profile` measures it (src/cli/profile.ts) with the same
- * src/gpu/profiler.ts, and shown as the same tables: every dispatch slowest first with its share of
- * the step, GFLOP/s and GB/s, then the same grouped by shader and by layer.
+ * page's settings, measured as `wgml profile` measures it (profileTrainingStep), and shown as the
+ * same tables (profileTable): every dispatch slowest first with its share of the step, GFLOP/s and
+ * GB/s, then the same grouped by shader and by layer.
  */
-import type { FashionMnist } from '../../src/data';
-import type { Gpu } from '../../src/gpu/device';
-import { byLayer, byShader, byTime, groupProfile, profileTable, type KernelTiming, type Profile } from '../../src/gpu/profiler';
-import { seedModel } from '../../src/models/seed-models';
-import { profileTrainingStep, type StepProfile } from '../../src/train/profile-step';
+import {
+  byLayer, byShader, byTime, groupProfile, profileTable, profileTrainingStep, seedModel,
+  type FashionMnist, type Gpu, type KernelTiming, type StepProfile,
+} from '../../src/index';
 import type { DemoSettings } from './controls';
 import { byId, count, duration, h } from './dom';
 import { unlessLost } from './gpu';
-import { trainerOptions } from './training';
 
 export interface DemoStepProfile extends StepProfile {
   model: string;
@@ -21,9 +19,10 @@ export interface DemoStepProfile extends StepProfile {
 
 /** profileTrainingStep for the chosen model with the page's settings; rejects with a DeviceLostError if the device is lost meanwhile. */
 export async function profileDemoStep(gpu: Gpu, data: FashionMnist, settings: DemoSettings, stage: (text: string) => void): Promise<DemoStepProfile> {
-  const seed = seedModel(settings.model);
-  const step = await unlessLost(gpu, profileTrainingStep(gpu, seed.build(), data, trainerOptions(settings), {}, stage));
-  return { ...step, model: seed.name, batch: settings.batchSize };
+  const { batchSize, optimizer, lr, seed } = settings.fit;
+  const model = seedModel(settings.model).build();
+  const step = await unlessLost(gpu, profileTrainingStep(gpu, model, data, { batchSize, optimizer, lr, seed, preprocessing: settings.data.preprocessing }, {}, stage));
+  return { ...step, model: settings.model, batch: batchSize };
 }
 
 export class ProfilePanel {

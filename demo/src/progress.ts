@@ -1,8 +1,8 @@
 /**
  * The progress bar: the whole run's share done, this epoch's images per second, the time left,
- * and the running loss the trainer reports every few steps.
+ * and the running loss fit() reports every few steps.
  */
-import type { StepProgress } from '../../src/train/trainer';
+import type { BatchProgress } from '../../src/index';
 import { byId, count, duration } from './dom';
 
 export class ProgressBar {
@@ -14,7 +14,7 @@ export class ProgressBar {
   private epoch = 0;
   private epochStarted = 0;
   /** The epoch's first progress report: rates are measured from there, as the first report comes
-   * before the GPU has finished anything (the trainer waits for the group before the last). */
+   * before the GPU has finished anything (fit waits for the group of steps before the last). */
   private first: { time: number; images: number } | null = null;
   /** Seconds per finished epoch, training plus evaluation: the basis of the run's ETA. */
   private epochSeconds: number[] = [];
@@ -32,9 +32,9 @@ export class ProgressBar {
     this.set((epoch - 1) / this.epochs, `Epoch ${epoch}/${this.epochs}`, 'compiling and starting…');
   }
 
-  step(p: StepProgress): void {
+  step(p: BatchProgress): void {
     const now = performance.now();
-    const loss = p.runningLoss === undefined ? '' : ` · loss ${p.runningLoss.toFixed(4)}`;
+    const loss = p.loss === undefined ? '' : ` · loss ${p.loss.toFixed(4)}`;
     const where = `Epoch ${this.epoch}/${this.epochs} · step ${count(p.step)}/${count(p.steps)}`;
     const fraction = (this.epoch - 1 + p.step / p.steps) / this.epochs;
     if (!this.first || p.images <= this.first.images) {

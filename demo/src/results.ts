@@ -1,13 +1,10 @@
 /**
  * The test set's results after each epoch (or for loaded weights): the confusion matrix as a
  * heat map with counts, accuracy per class, and a gallery of misclassified images. The figures
- * are src/report's SVGs, the same the command line writes into a run's folder.
+ * are wgml's report SVGs (confusionSvg, misclassifiedGridSvg), the same the command line writes
+ * into a run's folder.
  */
-import type { FashionMnist } from '../../src/data';
-import { confusionSvg, perClassAccuracy } from '../../src/report/confusion';
-import { misclassifiedGridSvg } from '../../src/report/gallery';
-import { misclassified } from '../../src/train/misclassified';
-import type { Evaluation } from '../../src/train/trainer';
+import { confusionSvg, misclassified, misclassifiedGridSvg, perClassAccuracy, type Dataset, type Evaluation } from '../../src/index';
 import { byId, count, h, percent, svgNode } from './dom';
 
 /** Gallery size: four rows of ten. */
@@ -29,8 +26,8 @@ export class ResultsPanel {
     delete this.summary.dataset.accuracy;
   }
 
-  /** Everything from one evaluation of the test set; `what` says which model ("cnn, epoch 3"). */
-  show(test: Evaluation, data: FashionMnist, what: string, reportedAccuracy?: number): void {
+  /** Everything from one evaluation of `data`'s test set; `what` says which model ("cnn, epoch 3"). */
+  show(test: Evaluation, data: Dataset, what: string, reportedAccuracy?: number): void {
     const classes = data.classes;
     this.caption.textContent = `(${what})`;
     const reported = reportedAccuracy === undefined ? '' : `; the report's ${percent(reportedAccuracy)} came from the full training set`;
@@ -52,7 +49,8 @@ export class ResultsPanel {
     });
     this.perClass.tBodies[0]!.replaceChildren(...rows);
 
-    const wrong = misclassified(test, data, GALLERY_LIMIT);
+    // Fashion-MNIST always has a test set.
+    const wrong = misclassified(test, data.test!, classes.length, GALLERY_LIMIT);
     this.gallery.replaceChildren(svgNode(misclassifiedGridSvg(wrong, classes, { title: `The first ${wrong.length} misclassified test images`, scale: 3 })));
     this.gallery.dataset.count = String(wrong.length);
   }

@@ -1,107 +1,95 @@
 /**
- * One training run, driven epoch by epoch by src/train/fit.ts on the public Trainer API, plus pause
- * and stop: train an epoch (the trainer awaits the GPU every few steps, so the page stays
- * responsive), evaluate, checkpoint, report. Pause and stop act within a few steps
- * (trainer.requestStop ends the epoch at its next progress point, and the next fit() continues it
- * exactly where it stopped). The checkpoint (in memory, at each epoch's end) lets a run whose device
- * was lost continue on a new device exactly as if never interrupted.
+ * One training run on wgml's public API: a seed model compiled on the page's GPU and trained by
+ * `model.fit`, which evaluates the test set after each epoch, plus pause and stop. Both abort fit's
+ * signal, so they act within a few steps; resuming a pause calls fit again with the same settings
+ * and the epochs so far, and the model continues the stopped epoch exactly where it stopped. After
+ * each epoch the run keeps a checkpoint in memory (`model.checkpoint()`), from which a run whose
+ * device was lost continues on a new device exactly as if never interrupted.
  */
-import type { FashionMnist } from '../../src/data';
-import type { PixelAffine } from '../../src/data/preprocess';
-import type { Gpu } from '../../src/gpu/device';
-import { seedModel, type SeedModel } from '../../src/models/seed-models';
-import type { Sequential } from '../../src/models/sequential';
-import type { EpochRecord } from '../../src/report/types';
-import { fit, type FitResult } from '../../src/train/fit';
-import { Trainer, type Evaluation, type StepProgress, type TrainerState, type TrainOptions } from '../../src/train/trainer';
+import {
+  createDataset, loadCheckpoint, loadModel, seedModel,
+  type BatchProgress, type Dataset, type EpochRecord, type Evaluation, type FashionMnist, type FitCallbacks, type Gpu, type History, type Sequential, type TrainerState,
+} from '../../src/index';
 import type { DemoSettings, RunPhase } from './controls';
 import { DeviceLostError, unlessLost } from './gpu';
 
-/** A model with weights: what the results, the drawing pad and the download use. */
+/** Trained weights, kept in the page: they outlive the run's model and its device. */
 export interface TrainedModel {
-  readonly seed: SeedModel;
-  readonly model: Sequential;
-  readonly params: Float32Array;
-  readonly affine: PixelAffine;
-  /** "epoch 3 of a run" or "weights.safetensors": for captions. */
+  /** model.save()'s safetensors bytes: the architecture, the weights and the pre-processing. */
+  readonly weights: Uint8Array;
+  readonly name: string;
+  /** "epoch 3" or "weights.safetensors": for captions. */
   readonly origin: string;
-  readonly metadata: Record<string, string>;
 }
 
 /**
  * A run as it stood at the end of an epoch: everything needed to continue it on another device.
- * The trainer's state holds the step counters (dropout's random stream, Adam's t) and the shuffling
+ * The checkpoint holds the step counters (dropout's random stream, Adam's t) and the shuffling
  * follows the seed and the epoch number, so the epochs after a resume are those the run would have
  * trained anyway.
  */
 export interface RunCheckpoint {
   readonly settings: DemoSettings;
-  readonly state: TrainerState;
-  /** The finished epochs, the last one being the epoch the state is from. */
+  /** The finished epochs, the last one being the epoch the checkpoint is from. */
   readonly history: readonly EpochRecord[];
+  /** model.checkpoint()'s bytes, for loadCheckpoint. */
+  readonly bytes: Uint8Array;
 }
 
 export interface EpochReport {
   record: EpochRecord;
   checkpoint: RunCheckpoint;
-  /** The test set's evaluation, with class probabilities (the validation set when that is the test set). */
+  /** The test set's evaluation, with class probabilities (the validation when that is the test set). */
   test: Evaluation;
+  /** The dataset the run trains on (its test set is the one evaluated). */
+  data: Dataset;
   trained: TrainedModel;
 }
 
 export interface RunEvents {
   phase(phase: RunPhase): void;
   epochStart(epoch: number, steps: number): void;
-  progress(epoch: number, p: StepProgress): void;
+  progress(p: BatchProgress): void;
   evaluating(what: string): void;
   epochEnd(report: EpochReport): void;
-}
-
-export interface RunOutcome {
-  history: EpochRecord[];
-  /** Why the run ended before its last epoch, if it did. */
-  stopped?: FitResult['stopped'];
 }
 
 export class TrainingRun {
   private pauseRequested = false;
   private stopRequested = false;
   private wake: (() => void) | null = null;
+  /** Aborted by pause() and stop(); a new one for each fit() after a pause. */
+  private abort = new AbortController();
 
   private constructor(
-    private readonly trainer: Trainer,
-    private readonly seed: SeedModel,
+    private readonly gpu: Gpu,
+    private readonly model: Sequential,
+    private readonly data: Dataset,
     private readonly settings: DemoSettings,
     private readonly events: RunEvents,
-    /** The epochs done before this run was created (from a checkpoint). */
+    /** The epochs done before this run was created, and the training state after them (from a checkpoint). */
     private readonly done: readonly EpochRecord[],
+    private readonly state: TrainerState | undefined,
   ) {}
 
   /**
-   * Uploads the data and compiles the model, then takes `from`'s state if given; the run starts
-   * (or continues after `from`'s last epoch) with `run()`. Rejects with a DeviceLostError if the
-   * device is lost meanwhile.
+   * Makes the dataset and compiles the model: a new one, or `from`'s, whose weights, history and
+   * training state the run continues. The run starts with `run()`. Rejects with a DeviceLostError
+   * if the device is lost meanwhile.
    */
-  static async create(gpu: Gpu, data: FashionMnist, settings: DemoSettings, events: RunEvents, from: RunCheckpoint | null = null): Promise<TrainingRun> {
-    const seed = seedModel(settings.model);
-    const trainer = await unlessLost(gpu, Trainer.create(gpu, seed.build(), data, trainerOptions(settings)));
-    if (from) trainer.importState(from.state);
-    return new TrainingRun(trainer, seed, settings, events, from?.history ?? []);
+  static async create(gpu: Gpu, arrays: FashionMnist, settings: DemoSettings, events: RunEvents, from: RunCheckpoint | null = null): Promise<TrainingRun> {
+    const checkpoint = from && loadCheckpoint(from.bytes, "the run's last checkpoint");
+    const model = checkpoint?.model ?? seedModel(settings.model).build();
+    const data = createDataset(arrays, settings.data);
+    await unlessLost(gpu, model.compile(gpu, { seed: settings.fit.seed }));
+    return new TrainingRun(gpu, model, data, settings, events, checkpoint?.history ?? [], checkpoint?.state);
   }
 
-  get stepsPerEpoch(): number {
-    return this.trainer.stepsPerEpoch;
-  }
-
-  get trainCount(): number {
-    return this.trainer.trainSplit.count;
-  }
-
-  /** Pause within a few steps (the trainer stops the epoch at its next progress point and continues it on resume). */
+  /** Pause within a few steps (fit stops at its next progress point; resume() continues the epoch there). */
   pause(): void {
     if (this.stopRequested) return;
     this.pauseRequested = true;
-    this.trainer.requestStop();
+    this.abort.abort();
     this.events.phase(this.wake ? 'paused' : 'pausing');
   }
 
@@ -114,25 +102,23 @@ export class TrainingRun {
   /** Stop within a few steps (at once when paused); the results stay those of the last finished epoch. */
   stop(): void {
     this.stopRequested = true;
-    this.trainer.requestStop();
+    this.abort.abort();
     this.events.phase('stopping');
     this.wake?.();
   }
 
   /**
-   * Runs every epoch left (or until stopped); the trainer's GPU memory is freed when it ends. If
-   * the device is lost, rejects with a DeviceLostError at once, even while paused.
+   * Runs every epoch left (or until stopped); the model's GPU memory is freed when it ends. If the
+   * device is lost, rejects with a DeviceLostError at once, even while paused.
    */
-  async run(): Promise<RunOutcome> {
-    const { trainer, events } = this;
-    events.phase('running');
-    const fitting = this.fit().finally(() => trainer.release());
+  async run(): Promise<History> {
+    this.events.phase('running');
+    const fitting = this.fit().finally(() => this.model.release());
     try {
-      const { history, stopped } = await unlessLost(trainer.gpu, fitting);
-      return { history, ...(stopped ? { stopped } : {}) };
+      return await unlessLost(this.gpu, fitting);
     } catch (e) {
       if (e instanceof DeviceLostError) {
-        // A paused fit() ends instead of waiting for a resume that cannot come.
+        // A paused run ends instead of waiting for a resume that cannot come.
         this.stopRequested = true;
         this.wake?.();
       }
@@ -140,14 +126,25 @@ export class TrainingRun {
     }
   }
 
-  /** fit(), again after each pause inside an epoch: the trainer continues the epoch where it stopped. */
-  private async fit(): Promise<FitResult> {
-    let history = [...this.done];
+  /** model.fit, again after each pause: with the same settings, the model continues the epoch where it stopped. */
+  private async fit(): Promise<History> {
+    let history = this.done;
+    let resume = this.state;
     for (;;) {
-      const result = await this.fitFrom(history);
-      if (result.stopped !== 'interrupted') return result;
-      history = result.history;
+      const result = await this.model.fit(this.data, {
+        ...this.settings.fit,
+        history,
+        ...(resume ? { resume } : {}),
+        signal: this.abort.signal,
+        testEachEpoch: true,
+        callbacks: this.callbacks(),
+      });
+      // Only pause() and stop() abort the signal.
+      if (result.stopped !== 'interrupted' && result.stopped !== 'stop') return result;
       if (!(await this.waitWhilePaused())) return { ...result, stopped: 'stop' };
+      history = result.epochs;
+      resume = undefined;
+      this.abort = new AbortController();
     }
   }
 
@@ -162,80 +159,50 @@ export class TrainingRun {
     return !this.stopRequested;
   }
 
-  private fitFrom(history: EpochRecord[]): Promise<FitResult> {
-    const { trainer, settings, events } = this;
-    return fit(trainer, {
-      epochs: settings.epochs,
-      patience: settings.patience,
-      history,
-      testEachEpoch: true,
-      beforeEpoch: () => this.waitWhilePaused(),
-      onEpochStart: (epoch, steps) => events.epochStart(epoch, steps),
-      onProgress: (epoch, p) => {
-        events.progress(epoch, p);
-        // The epoch's last steps are queued: fit() evaluates next.
-        if (p.step === p.steps) events.evaluating(trainer.validatesOnTest ? 'the test set' : 'the test and validation images');
+  private callbacks(): FitCallbacks {
+    const { model, data, settings, events } = this;
+    const fit = settings.fit;
+    return {
+      onEpochBegin: (epoch, { steps }) => events.epochStart(epoch, steps),
+      onBatchEnd: (p) => {
+        events.progress(p);
+        // The epoch's last steps are queued: fit evaluates next.
+        if (p.step === p.steps) events.evaluating(data.validation === data.test ? 'the test set' : 'the test and validation images');
       },
-      onEpochEnd: async (record, _, history, test) => {
+      onEpochEnd: async (record, { test, history }) => {
         // Taken before the epoch is reported: what the page shows is always covered by a checkpoint.
-        const state = await trainer.exportState();
+        const bytes = await model.checkpoint();
+        const weights = await model.save({
+          seed: String(fit.seed),
+          epochs: String(record.epoch),
+          batchSize: String(fit.batchSize),
+          lr: String(fit.lr),
+          optimizer: fit.optimizer,
+          trainImages: String(data.train.count),
+          trainedIn: 'wgml demo (browser)',
+        });
         events.epochEnd({
           record,
-          checkpoint: { settings, state, history: [...history] },
+          checkpoint: { settings, history: [...history], bytes },
+          // testEachEpoch, and Fashion-MNIST has a test set.
           test: test!,
-          trained: {
-            seed: this.seed,
-            model: trainer.model,
-            params: state.params,
-            affine: trainer.affine,
-            origin: `epoch ${record.epoch}`,
-            metadata: {
-              seed: String(settings.seed),
-              epochs: String(record.epoch),
-              batchSize: String(settings.batchSize),
-              lr: String(settings.lr),
-              optimizer: settings.optimizer,
-              trainImages: String(trainer.trainSplit.count),
-              trainedIn: 'wgml demo (browser)',
-            },
-          },
+          data,
+          trained: { weights, name: model.name, origin: `epoch ${record.epoch}` },
         });
       },
-    });
+    };
   }
 }
 
-/** The trainer a run of `settings` uses (the profiler builds its own from these too, with a smaller subset). */
-export function trainerOptions(settings: DemoSettings): TrainOptions {
-  return {
-    batchSize: settings.batchSize,
-    lr: settings.lr,
-    optimizer: settings.optimizer,
-    seed: settings.seed,
-    preprocessing: seedModel(settings.model).preprocessing,
-    validationSplit: settings.validationSplit,
-    trainLimit: settings.trainLimit,
-    testLimit: settings.testLimit,
-  };
-}
-
-/** The test set's evaluation (with probabilities) for weights that were not trained in this page. */
-export async function evaluateWeights(gpu: Gpu, data: FashionMnist, trained: TrainedModel, testLimit: number): Promise<Evaluation> {
-  const trainer = await Trainer.create(gpu, trained.seed.build(), data, {
-    // The training split is unused, so keep it to one batch of one image.
-    batchSize: 1,
-    trainLimit: 1,
-    testLimit,
-    lr: 1e-3, // never used: nothing is trained
-    optimizer: 'sgd',
-    seed: 0,
-    preprocessing: trained.seed.preprocessing,
-    affine: trained.affine,
-  });
+/** The first `testLimit` test images, and their evaluation (with probabilities) by weights that were not trained in this page. */
+export async function evaluateWeights(gpu: Gpu, arrays: FashionMnist, trained: TrainedModel, testLimit: number): Promise<{ test: Evaluation; data: Dataset }> {
+  // Only the test set is used, and the model brings its own pre-processing: one training image will do.
+  const data = createDataset(arrays, { trainLimit: 1, testLimit });
+  const model = loadModel(trained.weights, trained.origin);
   try {
-    trainer.writeParams(trained.params);
-    return await trainer.evaluate('test', { probabilities: true });
+    await model.compile(gpu);
+    return { test: await model.evaluate(data, { probabilities: true }), data };
   } finally {
-    trainer.release();
+    model.release();
   }
 }

@@ -1,11 +1,10 @@
 /**
- * Downloading the trained weights as safetensors (src/train/weights.ts: the file `wgml train`
- * writes, which `wgml evaluate` and PyTorch read) and loading such a file back.
+ * Downloading the trained weights as safetensors (model.save(): the file `wgml train` writes, which
+ * `wgml evaluate` and PyTorch read) and loading such a file back (loadModel).
  */
-import { decodeWeights, encodeWeights } from '../../src/train/weights';
-import { historyToCsv } from '../../src/report/history';
-import type { EpochRecord } from '../../src/report/types';
+import { DataError, FASHION_MNIST_CLASSES, historyToCsv, loadModel, type EpochRecord } from '../../src/index';
 import { byId, describeError, download } from './dom';
+import { IMAGE_SIDE } from './drawing-pad';
 import type { TrainedModel } from './training';
 
 export class WeightsPanel {
@@ -18,7 +17,7 @@ export class WeightsPanel {
   constructor(onLoaded: (trained: TrainedModel) => void) {
     this.downloadButton.addEventListener('click', () => this.download());
     this.historyButton.addEventListener('click', () => {
-      const name = this.current?.model.name ?? 'run';
+      const name = this.current?.name ?? 'run';
       download(historyToCsv(this.history), `${name}-history.csv`, 'text/csv');
     });
     const input = byId('weights-file', HTMLInputElement);
@@ -27,16 +26,14 @@ export class WeightsPanel {
       input.value = '';
       if (!file) return;
       try {
-        const loaded = decodeWeights(new Uint8Array(await file.arrayBuffer()), file.name);
-        const trained: TrainedModel = {
-          seed: loaded.seed,
-          model: loaded.model,
-          params: loaded.params,
-          affine: loaded.affine,
-          origin: file.name,
-          metadata: { ...loaded.metadata },
-        };
-        this.set(trained, `Loaded ${file.name}: ${loaded.model.name}, ${loaded.model.params.paramCount.toLocaleString('en-US')} parameters.`);
+        const weights = new Uint8Array(await file.arrayBuffer());
+        // Read here to check the file; the drawing pad and the evaluation compile it on the GPU.
+        const model = loadModel(weights, file.name);
+        if (model.inputSize !== IMAGE_SIDE * IMAGE_SIDE || model.classes !== FASHION_MNIST_CLASSES.length) {
+          throw new DataError(`${file.name} holds ${model.name}, which takes ${model.inputSize} values and predicts ${model.classes} classes: not a Fashion-MNIST model (${IMAGE_SIDE}x${IMAGE_SIDE} images, ${FASHION_MNIST_CLASSES.length} classes).`);
+        }
+        const trained: TrainedModel = { weights, name: model.name, origin: file.name };
+        this.set(trained, `Loaded ${file.name}: ${model.name}, ${model.paramCount.toLocaleString('en-US')} parameters.`);
         this.status.dataset.state = 'loaded';
         onLoaded(trained);
       } catch (e) {
@@ -52,7 +49,7 @@ export class WeightsPanel {
     this.current = trained;
     this.downloadButton.disabled = !trained;
     this.status.dataset.state = trained ? 'ready' : '';
-    this.status.textContent = text ?? (trained ? `Ready: ${trained.model.name} after ${trained.origin}.` : '');
+    this.status.textContent = text ?? (trained ? `Ready: ${trained.name} after ${trained.origin}.` : '');
   }
 
   setHistory(history: EpochRecord[]): void {
@@ -63,8 +60,7 @@ export class WeightsPanel {
   private download(): void {
     const t = this.current;
     if (!t) return;
-    const bytes = encodeWeights(t.model, t.params, t.affine, t.metadata);
-    download(bytes as Uint8Array<ArrayBuffer>, `${t.model.name}.safetensors`, 'application/octet-stream');
-    this.status.textContent = `Saved ${t.model.name}.safetensors (${(bytes.byteLength / 2 ** 20).toFixed(2)} MiB, ${t.origin}).`;
+    download(t.weights as Uint8Array<ArrayBuffer>, `${t.name}.safetensors`, 'application/octet-stream');
+    this.status.textContent = `Saved ${t.name}.safetensors (${(t.weights.byteLength / 2 ** 20).toFixed(2)} MiB, ${t.origin}).`;
   }
 }

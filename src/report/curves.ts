@@ -6,7 +6,7 @@
 import { scaleLinear, type ScaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
 import { attrs, INK, n, svgDocument, text } from './svg';
-import type { EpochRecord, History } from './types';
+import type { EpochRecord } from './types';
 
 export interface CurveOptions {
   title?: string;
@@ -22,7 +22,7 @@ const AXIS_COLOUR = '#4d4d4d';
 const GRID_COLOUR = '#e6e6e6';
 
 /** Train and validation loss per epoch. */
-export function lossCurvesSvg(history: History, options: CurveOptions = {}): string {
+export function lossCurvesSvg(history: readonly EpochRecord[], options: CurveOptions = {}): string {
   return curvesSvg(history, options, {
     yLabel: 'Loss',
     train: (r) => r.loss,
@@ -34,7 +34,7 @@ export function lossCurvesSvg(history: History, options: CurveOptions = {}): str
 }
 
 /** Train and validation accuracy per epoch, in percent. */
-export function accuracyCurvesSvg(history: History, options: CurveOptions = {}): string {
+export function accuracyCurvesSvg(history: readonly EpochRecord[], options: CurveOptions = {}): string {
   return curvesSvg(history, options, {
     yLabel: 'Accuracy (%)',
     train: (r) => r.accuracy * 100,
@@ -64,7 +64,7 @@ interface Series {
 
 const finite = (p: Point) => Number.isFinite(p[0]) && Number.isFinite(p[1]);
 
-function curvesSvg(history: History, options: CurveOptions, metric: Metric): string {
+function curvesSvg(history: readonly EpochRecord[], options: CurveOptions, metric: Metric): string {
   const width = options.width ?? 640;
   const height = options.height ?? 400;
   const title = options.title ?? metric.defaultTitle;

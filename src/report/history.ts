@@ -2,7 +2,7 @@
  * Per-epoch history as CSV (for spreadsheets and pandas) and JSON (for programs and the demo).
  */
 import { DataError } from '../errors';
-import { EPOCH_FIELDS, type EpochRecord, type History } from './types';
+import { EPOCH_FIELDS, type EpochRecord } from './types';
 
 /**
  * CSV column names, in EPOCH_FIELDS order. snake_case like Keras' CSVLogger (`val_loss`), which is
@@ -15,13 +15,13 @@ const CSV_COLUMNS = ['epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 's
  * parses back to the same double, so the file round-trips exactly; NaN (a metric not measured) is
  * written as `NaN`, which pandas and `Number()` both read back.
  */
-export function historyToCsv(history: History): string {
+export function historyToCsv(history: readonly EpochRecord[]): string {
   const rows = history.map((r) => EPOCH_FIELDS.map((f) => String(r[f])).join(','));
   return [CSV_COLUMNS.join(','), ...rows].join('\n') + '\n';
 }
 
 /** The inverse of historyToCsv; an empty cell reads as NaN (pandas writes NaN that way). */
-export function historyFromCsv(csv: string, source = 'history.csv'): History {
+export function historyFromCsv(csv: string, source = 'history.csv'): EpochRecord[] {
   const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
   const header = lines.shift()?.split(',').map((h) => h.trim());
   if (!header || CSV_COLUMNS.some((c, i) => header[i] !== c)) {
@@ -49,7 +49,7 @@ export function historyFromCsv(csv: string, source = 'history.csv'): History {
  * A JSON array, one epoch per line (readable, and diffs line by line). JSON has no NaN: a metric
  * not measured becomes null.
  */
-export function historyToJson(history: History): string {
+export function historyToJson(history: readonly EpochRecord[]): string {
   if (history.length === 0) return '[]\n';
   const rows = history.map((r) => '  ' + JSON.stringify(Object.fromEntries(EPOCH_FIELDS.map((f) => [f, r[f]]))));
   return `[\n${rows.join(',\n')}\n]\n`;

@@ -8,8 +8,6 @@ import type { EpochRecord } from '../train/fit';
 /** One epoch's metrics (defined by the trainer's fit()); a metric not measured is NaN. */
 export type { EpochRecord };
 
-export type History = EpochRecord[];
-
 /** Column order of history.csv, and the keys every record must have. */
 export const EPOCH_FIELDS = [
   'epoch', 'loss', 'accuracy', 'valLoss', 'valAccuracy', 'seconds', 'imagesPerSecond',

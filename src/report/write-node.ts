@@ -10,10 +10,10 @@ import { confusionSvg, confusionTable, confusionToJson } from './confusion';
 import { accuracyCurvesSvg, lossCurvesSvg } from './curves';
 import { imagesToPng, misclassifiedGridSvg } from './gallery';
 import { historyToCsv, historyToJson } from './history';
-import type { History, Misclassified } from './types';
+import type { EpochRecord, Misclassified } from './types';
 
 export interface RunArtifacts {
-  history: History;
+  history: readonly EpochRecord[];
   /** Row-major [C, C] counts on the validation set, row = true class. */
   confusion: Uint32Array;
   classes: readonly string[];

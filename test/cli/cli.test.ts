@@ -17,7 +17,7 @@ describe('wgml command line', { timeout: 600_000 }, () => {
   });
 
   it.each([
-    [['train', '--model', 'resnet'], /--model must be one of one-hidden, mlp, cnn, got 'resnet'/],
+    [['train', '--model', 'resnet'], /Unknown model 'resnet': not one of one-hidden, mlp, cnn, and no such file/],
     [['train', '--model', 'cnn', '--lr', '-0.1'], /--lr must be a number greater than 0/],
     [['train', '--model', 'cnn', '--lr', 'fast'], /--lr must be a number greater than 0, got 'fast'/],
     [['train', '--model', 'cnn', '--batch-size', '0'], /--batch-size must be a whole number of at least 1/],
