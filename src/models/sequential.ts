@@ -244,9 +244,12 @@ export class Sequential {
 
   /**
    * The trained model as safetensors bytes: parameters, pre-processing and architecture; with
-   * `loadModel(bytes)` it comes back with no other input. `metadata` is stored alongside.
+   * `loadModel(bytes)` it comes back with no other input. `metadata` is stored alongside. A model
+   * from loadModel or loadCheckpoint can be saved before it is compiled.
    */
   async save(metadata: Record<string, string> = {}): Promise<Uint8Array> {
+    const pending = this.#pending;
+    if (!this.#runtime && pending?.affine) return encodeWeights(this, pending.params, pending.affine, metadata);
     const runtime = this.ready('save');
     if (!runtime.affine) throw new UsageError(`${this.name} has no pre-processing yet.`, 'Train it with fit() (or load weights) before saving.');
     return encodeWeights(this, await runtime.readParams(), runtime.affine, metadata);
