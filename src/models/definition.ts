@@ -94,7 +94,8 @@ export function parseDefinition(text: string, source = 'the model definition'): 
     const before = text.slice(0, first.offset).split('\n');
     const line = before.length;
     const column = before.at(-1)!.length + 1;
-    throw new UsageError(`${source}: invalid JSON at line ${line}, column ${column}: ${printParseErrorCode(first.error)}.`, 'Fix the JSON syntax (a validator or editor shows the spot).');
+    const what = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+    throw new UsageError(`${source}: invalid JSON at line ${line}, column ${column}: ${what}.`, 'Fix the JSON syntax (a validator or editor shows the spot).');
   }
   return validateDefinition(value, source);
 }
@@ -136,7 +137,7 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
       return valueAt(root, issue.path) === undefined ? `is required (${issue.expected})` : `expected ${issue.expected}, got ${JSON.stringify(valueAt(root, issue.path))}`;
     case 'too_small':
     case 'too_big':
-      return `${issue.message.replace(/^Too (small|big): expected (number|array) to (have|be) /, 'must be ')} (got ${JSON.stringify(valueAt(root, issue.path))})`;
+      return `${issue.message.replace(/^Too (small|big): expected (number|array) to (have|be) /, 'must be ').replace('>=', 'at least ').replace('<=', 'at most ').replace('>', 'above ').replace('<', 'below ')} (got ${JSON.stringify(valueAt(root, issue.path))})`;
     default:
       return `${issue.message} (got ${JSON.stringify(valueAt(root, issue.path))})`;
   }

@@ -68,30 +68,47 @@ export class Sequential {
     }
     nameLayers(layers);
     const shapes: Shape[] = [[...input]];
-    for (const layer of layers) {
-      const out = layer.outputShape(shapes.at(-1)!);
+    layers.forEach((layer, i) => {
+      const where = `layers[${i}] (${layer.name})`;
+      let out: Shape;
+      try {
+        out = layer.outputShape(shapes.at(-1)!);
+      } catch (e) {
+        if (!(e instanceof ShapeError)) throw e;
+        const [first, ...rest] = e.message.split('\n');
+        throw new ShapeError(`${where}: ${first!.replace(`${layer.name}: `, '').replace(/^(conv2d|maxpool): /, '')}`, e.hint ?? (rest.join(' ').trim() || undefined));
+      }
       if (out.some((d) => !Number.isInteger(d) || d < 1)) {
-        throw new ShapeError(`${layer.name}: output shape ${formatShape(out)} is empty; the input ${formatShape(shapes.at(-1)!)} is too small for it.`);
+        throw new ShapeError(`${where}: output shape ${formatShape(out)} is empty; the input ${formatShape(shapes.at(-1)!)} is too small for it.`);
       }
       shapes.push(out);
-    }
+    });
     this.inputShape = shapes[0]!;
     this.layers = [...layers];
     this.shapes = shapes;
     this.params = layoutParams(layers, shapes);
     const last = layers.at(-1)!;
     if (last.activation !== 'softmax' || last.type !== 'dense') {
-      throw new ShapeError(`${name}: the last layer (${last.name}) must be a Dense layer with activation 'softmax': the loss is softmax cross-entropy.`, "End the model with e.g. new Dense({ units: classes, activation: 'softmax' }).");
+      throw new ShapeError(`${name}: the last layer, layers[${layers.length - 1}] (${last.name}), must be a Dense layer with activation 'softmax': the loss is softmax cross-entropy.`, "End the model with e.g. new Dense({ units: classes, activation: 'softmax' }).");
     }
     // The softmax is fused into the loss, so a hidden layer has no kernel that could apply it.
-    const hidden = layers.slice(0, -1).find((l) => l.activation === 'softmax');
-    if (hidden) throw new ShapeError(`${hidden.name}: softmax is only for the last layer (it is fused into the loss).`, "Use 'relu', 'sigmoid' or 'linear' for hidden layers.");
+    const hidden = layers.slice(0, -1).findIndex((l) => l.activation === 'softmax');
+    if (hidden >= 0) throw new ShapeError(`${name}: layers[${hidden}] (${layers[hidden]!.name}): softmax is only for the last layer (it is fused into the loss).`, "Use 'relu', 'sigmoid' or 'linear' for hidden layers.");
   }
 
   /** Builds a model from a JSON model definition (an object, or a file's text), validating it first. */
   static fromJSON(definition: ModelDefinition | string | unknown, source?: string): Sequential {
     const def = typeof definition === 'string' ? parseDefinition(definition, source) : validateDefinition(definition, source);
-    return new Sequential({ input: def.input, layers: layersOf(def), ...(def.name !== undefined ? { name: def.name } : {}), ...(def.train ? { train: def.train } : {}) });
+    try {
+      return new Sequential({ input: def.input, layers: layersOf(def), ...(def.name !== undefined ? { name: def.name } : {}), ...(def.train ? { train: def.train } : {}) });
+    } catch (e) {
+      // Name the file too: the model's own message names the layer and its place.
+      if (e instanceof ShapeError && source) {
+        const [first, ...rest] = e.message.split('\n');
+        throw new ShapeError(`${source}: ${first}`, e.hint ?? (rest.join(' ').trim() || undefined));
+      }
+      throw e;
+    }
   }
 
   /** The model as a JSON model definition (defaults filled in): `Sequential.fromJSON` rebuilds it. */
