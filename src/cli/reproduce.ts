@@ -48,7 +48,7 @@ export function registerReproduce(program: Command): void {
         await withGpu(log, async (gpu) => {
           for (const name of todo) {
             log(`\n== ${name}: ${seedModel(name).description} ==`);
-            const r = await trainAndReport(gpu, data, await resolveModel(name), settingsOf(name), join(flags.out, name), log);
+            const r = await trainAndReport(gpu, data, await resolveModel(name), settingsOf(name), { out: join(flags.out, name), log });
             trained.set(name, { history: r.epochs, testAccuracy: r.test.accuracy, confusion: r.test.confusion, out: r.out, adapter: r.adapter });
           }
         });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import {
   confusionTable, createDataset, describeGpu, InterruptedError, misclassified,
-  type DataSettings, type Evaluation, type FashionMnist, type FitSettings, type Gpu, type History, type LoadedCheckpoint,
+  type DataSettings, type DatasetArrays, type Evaluation, type FitSettings, type Gpu, type History, type LoadedCheckpoint,
 } from '../index';
 import { writeFileAtomic, writeRunArtifacts } from '../node';
 import type { ModelChoice } from './context';
@@ -26,7 +26,17 @@ export const CHECKPOINT_FILE = 'checkpoint.safetensors';
  * results folder `out`: a checkpoint after every epoch, then weights, curves, confusion matrix,
  * gallery and summary.
  */
-export async function trainAndReport(gpu: Gpu, arrays: FashionMnist, choice: ModelChoice, settings: RunSettings, out: string, log: (line: string) => void, resume?: LoadedCheckpoint): Promise<RunResult> {
+/** Where a run writes and reports, and what it continues. */
+export interface RunOutput {
+  /** The results folder. */
+  out: string;
+  log: (line: string) => void;
+  /** No progress bar or progress lines, only the per-epoch lines. */
+  quiet?: boolean;
+  resume?: LoadedCheckpoint;
+}
+
+export async function trainAndReport(gpu: Gpu, arrays: DatasetArrays, choice: ModelChoice, settings: RunSettings, { out, log, quiet, resume }: RunOutput): Promise<RunResult> {
   const { fit, data: dataSettings } = settings;
   const data = createDataset(arrays, dataSettings);
   const model = resume?.model ?? choice.build();
@@ -37,7 +47,7 @@ export async function trainAndReport(gpu: Gpu, arrays: FashionMnist, choice: Mod
       const inside = resume.state.epochProgress;
       log(`resuming after epoch ${resume.epoch}${inside ? ` and step ${inside.step} of epoch ${resume.epoch + 1}` : ''} (step ${resume.state.globalStep})`);
     }
-    const progress = new EpochProgress(fit.epochs);
+    const progress = new EpochProgress(fit.epochs, { quiet: !!quiet });
     const checkpointFile = join(out, CHECKPOINT_FILE);
     const stop = new AbortController();
     const interrupt = onInterrupt(() => {

@@ -1,6 +1,6 @@
-import { constants, existsSync } from 'node:fs';
-import { access, mkdir, readFile, rmdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createDataset, DataError, loadCheckpoint, UsageError, type OptimizerKind } from '../index';
 import { positiveInt } from './args';
@@ -22,6 +22,7 @@ interface TrainFlags {
   validationSplit: number;
   limit?: number;
   testLimit?: number;
+  quiet?: boolean;
 }
 
 export function registerTrain(program: Command): void {
@@ -40,6 +41,7 @@ export function registerTrain(program: Command): void {
     .addOption(validationOption())
     .addOption(limitOption())
     .option('--test-limit <n>', 'evaluate on only the first N test images (a quick run)', positiveInt('--test-limit'))
+    .option('-q, --quiet', 'no progress bar or progress lines (the per-epoch lines still print)')
     .option('--resume <dir>', 'continue the run whose results folder (with checkpoint.safetensors) is DIR; --epochs may extend it')
     .action(async (flags: TrainFlags, command: Command) => {
       if (flags.resume) {
@@ -76,7 +78,7 @@ export function registerTrain(program: Command): void {
       const dataset = createDataset(data, settings.data);
       choice.build().checkFits(dataset, settings.fit.batchSize);
       const removeIfEmpty = await createResultsFolder(out);
-      await withGpu(log, (gpu) => trainAndReport(gpu, data, choice, settings, out, log)).catch(async (e: unknown) => {
+      await withGpu(log, (gpu) => trainAndReport(gpu, data, choice, settings, { out, log, quiet: !!flags.quiet })).catch(async (e: unknown) => {
         await removeIfEmpty();
         throw e;
       });
@@ -84,24 +86,44 @@ export function registerTrain(program: Command): void {
 }
 
 /** The flags a resumed run takes; every other one would change what the checkpoint fixes. */
-const RESUME_FLAGS = new Set(['resume', 'epochs', 'data', 'model']);
+const RESUME_FLAGS = new Set(['resume', 'epochs', 'data', 'model', 'quiet']);
 
 /**
  * Before any GPU work: a results folder that cannot be written is a usage error, not a crash an
- * epoch later. Returns a function that removes the folder again if this run made it and left it empty.
+ * epoch later. Returns a function that removes the folders this run made if it leaves them empty.
+ *
+ * No `mkdir -p`: on a pseudo-filesystem (`--out /proc/x`) Node's recursive mkdir never returns.
+ * Instead the nearest existing ancestor must take a probe file (created, then removed), and the
+ * missing levels are made one at a time.
  */
 async function createResultsFolder(out: string): Promise<() => Promise<void>> {
   if (existsSync(join(out, CHECKPOINT_FILE))) {
     throw new UsageError(`'${out}' already holds a run (${CHECKPOINT_FILE}); a new run would overwrite it.`, `Continue it with --resume ${out}, or pass another --out.`);
   }
+  const missing: string[] = [];
+  let at = resolve(out);
   try {
-    const made = await mkdir(out, { recursive: true });
-    await access(out, constants.W_OK);
-    // rmdir refuses a folder that is not empty, so a checkpoint already written is never removed.
-    return async () => void (made !== undefined && (await rmdir(out).catch(() => undefined)));
+    for (;;) {
+      const info = await stat(at).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : Promise.reject(e)));
+      if (info) {
+        if (!info.isDirectory()) throw new Error(`'${at}' is not a folder`);
+        break;
+      }
+      missing.unshift(at);
+      if (dirname(at) === at) break;
+      at = dirname(at);
+    }
+    const probe = join(at, `.wgml-probe-${process.pid}`);
+    await writeFile(probe, '', { flag: 'wx' });
+    await unlink(probe);
+    for (const dir of missing) await mkdir(dir);
   } catch (e) {
     throw new UsageError(`Cannot use '${out}' as the results folder: ${(e as Error).message}.`, 'Pass a writable folder with --out.');
   }
+  // rmdir refuses a folder that is not empty, so a checkpoint already written is never removed.
+  return async () => {
+    for (const dir of [...missing].reverse()) await rmdir(dir).catch(() => undefined);
+  };
 }
 
 /** Continues an interrupted run from its last checkpoint, with its own settings. */
@@ -123,5 +145,5 @@ async function resume(dir: string, flags: TrainFlags): Promise<void> {
   checkpoint.model.checkFits(createDataset(data, checkpoint.data), checkpoint.fit.batchSize);
   const model = checkpoint.model;
   const choice = { name: model.name, definition: model.toJSON(), fit: checkpoint.fit, preprocessing: checkpoint.data.preprocessing, build: () => model };
-  await withGpu(log, (gpu) => trainAndReport(gpu, data, choice, { fit: { ...checkpoint.fit, epochs }, data: checkpoint.data }, dir, log, checkpoint));
+  await withGpu(log, (gpu) => trainAndReport(gpu, data, choice, { fit: { ...checkpoint.fit, epochs }, data: checkpoint.data }, { out: dir, log, quiet: !!flags.quiet, resume: checkpoint }));
 }

@@ -67,6 +67,7 @@ export function decodeSafetensors(bytes: Uint8Array, file: string, hint: string)
       metadata = Object.fromEntries(Object.entries(entry).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
       continue;
     }
+    if (typeof entry !== 'object' || entry === null) throw bad(`tensor '${name}' has no description`);
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (e.dtype !== 'F32') throw bad(`tensor '${name}' has dtype ${String(e.dtype)}; only F32 is supported`);
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) throw bad(`tensor '${name}' has no valid shape`);

@@ -3,6 +3,9 @@ import { kernel, linearGrid, type Binding, type KernelCall } from '../gpu/kernel
 
 export type Activation = 'linear' | 'relu' | 'sigmoid';
 
+/** The activations a hidden layer's kernels apply. */
+export const ACTIVATIONS: readonly Activation[] = ['linear', 'relu', 'sigmoid'];
+
 /** The ACT_* codes of shaders/activation_fns.wgsl. */
 export const ACTIVATION_CODE: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2 };
 

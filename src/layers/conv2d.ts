@@ -1,6 +1,6 @@
 import { ShapeError } from '../errors';
 import type { TensorRef } from '../graph/program';
-import type { Activation } from '../kernels/activation';
+import { ACTIVATIONS, type Activation } from '../kernels/activation';
 import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dGeometry, type Conv2dPadding, type Conv2dShape } from '../kernels/conv2d';
 import { sumRows, sumRowsScratchBytes } from '../kernels/reduce';
 import type { BackwardContext, Layer, LayerContext, ParamSpec, Shape } from './layer';
@@ -44,6 +44,7 @@ export class Conv2d implements Layer {
     for (const [what, v] of [['filters', this.filters], ['kernelSize', kh], ['kernelSize', kw], ['stride', this.stride]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new ShapeError(`${this.name || 'Conv2d'}: ${what} must be a positive whole number, got ${v}.`);
     }
+    if (!ACTIVATIONS.includes(this.activation)) throw new ShapeError(`${this.name || 'Conv2d'}: activation '${String(this.activation)}' is not one of ${ACTIVATIONS.join(', ')}.`);
     if (this.padding !== 'valid' && this.padding !== 'same') throw new ShapeError(`${this.name || 'Conv2d'}: padding must be 'valid' or 'same', got '${String(this.padding)}'.`);
     this.kh = kh;
     this.kw = kw;

@@ -1,5 +1,5 @@
 import { ShapeError } from '../errors';
-import type { Activation } from '../kernels/activation';
+import { ACTIVATIONS, type Activation } from '../kernels/activation';
 import { matmul } from '../kernels/matmul';
 import { sumRows, sumRowsScratchBytes } from '../kernels/reduce';
 import type { BackwardContext, Layer, LayerContext, ParamSpec, Shape } from './layer';
@@ -31,6 +31,9 @@ export class Dense implements Layer {
     this.name = options.name ?? '';
     if (!Number.isInteger(this.units) || this.units < 1) {
       throw new ShapeError(`${this.name || 'Dense'}: units must be a positive whole number, got ${this.units}.`);
+    }
+    if (!([...ACTIVATIONS, 'softmax'] as readonly string[]).includes(this.activation)) {
+      throw new ShapeError(`${this.name || 'Dense'}: activation '${String(this.activation)}' is not one of ${[...ACTIVATIONS, 'softmax'].join(', ')}.`);
     }
   }
 

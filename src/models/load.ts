@@ -1,5 +1,7 @@
-import { decodeCheckpointFile, readCheckpoint, type Checkpoint } from '../train/checkpoint';
+import { DataError, ShapeError } from '../errors';
+import { CHECKPOINT_HINT, decodeCheckpointFile, readCheckpoint, type Checkpoint } from '../train/checkpoint';
 import { affineOf, architectureOf, decodeWeightsFile, gatherParams, WEIGHTS_HINT } from '../train/weights';
+import type { ModelDefinition } from './definition';
 import { Sequential } from './sequential';
 
 /**
@@ -9,7 +11,7 @@ import { Sequential } from './sequential';
  */
 export function loadModel(bytes: Uint8Array, source = 'the weights file'): Sequential {
   const file = decodeWeightsFile(bytes, source);
-  const model = Sequential.fromJSON(architectureOf(file, source, WEIGHTS_HINT));
+  const model = buildArchitecture(architectureOf(file, source, WEIGHTS_HINT), source, WEIGHTS_HINT);
   model.setPendingWeights(gatherParams(file, model, source, ''), affineOf(file, model, source, WEIGHTS_HINT));
   return model;
 }
@@ -26,8 +28,18 @@ export interface LoadedCheckpoint extends Checkpoint {
  */
 export function loadCheckpoint(bytes: Uint8Array, source = 'the checkpoint file'): LoadedCheckpoint {
   const { decoded, definition, meta } = decodeCheckpointFile(bytes, source);
-  const model = Sequential.fromJSON(definition);
+  const model = buildArchitecture(definition, source, CHECKPOINT_HINT);
   const checkpoint = readCheckpoint(source, decoded, meta, model);
   model.setPendingWeights(checkpoint.state.params, checkpoint.affine);
   return { ...checkpoint, model };
+}
+
+/** The file's model; an architecture that validates but does not fit together is a bad file, not bad code. */
+function buildArchitecture(definition: ModelDefinition, source: string, hint: string): Sequential {
+  try {
+    return Sequential.fromJSON(definition);
+  } catch (e) {
+    if (e instanceof ShapeError) throw new DataError(`${source}'s architecture is not a valid model: ${e.message.split('\n')[0]}`, hint);
+    throw e;
+  }
 }

@@ -358,7 +358,11 @@ export class Sequential {
       throw new UsageError(`${this.name}: expected a Dataset.`, 'Make one with createDataset({ train: { images, labels }, test, shape, classes }).');
     }
     const size = sizeOf(data.shape);
-    if (size !== this.inputSize || data.classes.length !== this.classes) {
+    // Flat data fits an image model of its size (and image data a flat model), but two image
+    // shapes must agree: [3, 8, 8] read as [8, 8, 3] would train on scrambled pixels.
+    const bothImages = data.shape.length > 1 && this.inputShape.length > 1;
+    const sameShape = data.shape.length === this.inputShape.length && data.shape.every((d, i) => d === this.inputShape[i]);
+    if (size !== this.inputSize || (bothImages && !sameShape) || data.classes.length !== this.classes) {
       throw new ShapeError(
         `${this.name} takes input ${formatShape(this.inputShape)} (${this.inputSize} values) and predicts ${this.classes} classes; ${data.source} has examples of ${formatShape(data.shape)} (${size} values) and ${data.classes.length} classes.`,
         `Give the model the input shape [${data.shape.join(', ')}] and a last layer of ${data.classes.length} units.`,

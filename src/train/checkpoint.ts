@@ -70,6 +70,10 @@ export function decodeCheckpointFile(bytes: Uint8Array, file: string): { decoded
       !counters.every((n) => Number.isSafeInteger(n) && (n as number) >= 0) || !Array.isArray(meta.history) || !Array.isArray(meta.optimizerState)) {
     throw bad('its run state is incomplete');
   }
+  const recordKeys = ['epoch', 'loss', 'accuracy', 'valLoss', 'valAccuracy', 'seconds', 'imagesPerSecond'] as const;
+  if (meta.history.length !== meta.epoch || !meta.history.every((r, i) => typeof r === 'object' && r !== null && r.epoch === i + 1 && recordKeys.every((k) => typeof r[k] === 'number'))) {
+    throw bad(`its history does not hold epochs 1 to ${meta.epoch}`);
+  }
   const problem = fitSettingsProblem(meta.fit as unknown as Record<string, unknown>) ?? dataSettingsProblem(meta.data as unknown as Record<string, unknown>);
   if (problem) throw bad(`its saved ${problem}`);
   const progress = meta.epochProgress;

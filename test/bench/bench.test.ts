@@ -8,6 +8,7 @@ import { median, quantile, rateSummary, summarize } from '../../src/bench/stats'
 import { benchTraining } from '../../src/bench/train-bench';
 import { describeGpu } from '../../src/gpu/device';
 import { comparisonTable } from '../../src/cli/bench';
+import { seedModel } from '../../src/models/seed-models';
 import { useGpu } from '../support/gpu';
 import { syntheticData } from './synthetic';
 
@@ -16,7 +17,9 @@ const gpu = useGpu();
 describe('benchTraining', () => {
   it('measures a few steps of one-hidden and reports what a JSON line needs', async () => {
     const data = syntheticData(32 * 10, 100);
-    const r = await benchTraining(gpu(), data, 'one-hidden', { steps: 4, repeats: 2 });
+    const seed = seedModel('one-hidden');
+    const spec = { name: seed.name, build: seed.build, fit: seed.fit, preprocessing: seed.data.preprocessing };
+    const r = await benchTraining(gpu(), data, spec, { steps: 4, repeats: 2 });
     expect(r).toMatchObject({ model: 'one-hidden', batch: 32, optimizer: 'sgd', steps: 4, repeats: 2, dispatches: 10 });
     expect(r.msPerStep.samples).toBe(2);
     expect(r.msPerStep.median).toBeGreaterThan(0);

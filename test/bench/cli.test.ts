@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JSON_KEYS } from '../../src/bench/format';
+import { UsageError } from '../../src/errors';
 import { registerBench } from '../../src/cli/bench';
 import { registerProfile } from '../../src/cli/profile';
 
@@ -20,6 +21,11 @@ function wgml() {
       return 0;
     } catch (e) {
       if (e instanceof CommanderError) return e.exitCode;
+      // As the command line's entry does: a usage error is exit 2 with its message on stderr.
+      if (e instanceof UsageError) {
+        err.push(e.message);
+        return 2;
+      }
       throw e;
     }
   };
@@ -38,10 +44,10 @@ describe('bench and profile commands', () => {
   });
 
   it.each([
-    [['bench', '--model', 'resnet'], /--model must be one of one-hidden, mlp, cnn, got 'resnet'/],
+    [['bench', '--model', 'resnet'], /Unknown model 'resnet': not one of one-hidden, mlp, cnn, and no such file/],
     [['bench', '--compare', 'pytorch'], /--compare must be one of tfjs, got 'pytorch'/],
     [['bench', '--tfjs-backends', 'webgl'], /--tfjs-backends must be one of webgpu, wasm, cpu, got 'webgl'/],
-    [['profile'], /required option '-m, --model <name>' not specified/],
+    [['profile'], /required option '-m, --model <name\|file>' not specified/],
     [['profile', '--model', 'mlp', '--method', 'magic'], /--method must be one of auto, timestamp, submit/],
   ])('%j is a usage error with a clear message', async (args, message) => {
     const { run, err } = wgml();

@@ -5,21 +5,22 @@
 import { describe, expect, it } from 'vitest';
 import { byLayer, byShader, byTime, groupProfile, medianProfile, profileCalls, profileTable, type Profile } from '../../src/gpu/profiler';
 import { seedModel } from '../../src/models/seed-models';
-import { Trainer } from '../../src/train/trainer';
+import type { Trainer } from '../../src/train/trainer';
 import { useGpu } from '../support/gpu';
+import { createTrainer } from '../support/training';
 import { syntheticData } from './synthetic';
 
 const gpu = useGpu();
 
 async function withTrainStep<T>(body: (t: Trainer) => Promise<T>): Promise<T> {
   const seed = seedModel('one-hidden');
-  const trainer = await Trainer.create(gpu(), seed.build(), syntheticData(64, 16), {
-    batchSize: 32, lr: 0.03, optimizer: 'sgd', seed: 1, preprocessing: seed.preprocessing,
+  const run = await createTrainer(gpu(), seed.build(), syntheticData(64, 16), {
+    batchSize: 32, lr: 0.03, optimizer: 'sgd', seed: 1, preprocessing: seed.data.preprocessing,
   });
   try {
-    return await body(trainer);
+    return await body(run.trainer);
   } finally {
-    trainer.release();
+    run.release();
   }
 }
 

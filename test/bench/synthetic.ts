@@ -7,7 +7,7 @@ export function syntheticData(trainCount: number, testCount: number): FashionMni
   const split = (count: number) => {
     const labels = Uint8Array.from({ length: count }, () => Math.floor(next() * 10));
     const images = Uint8Array.from({ length: count * 784 }, () => Math.floor(next() * 256));
-    return { images, labels, count };
+    return { images, labels };
   };
-  return { train: split(trainCount), test: split(testCount), rows: 28, cols: 28, classes: FASHION_MNIST_CLASSES, source: 'synthetic' };
+  return { train: split(trainCount), test: split(testCount), shape: [28, 28, 1], classes: FASHION_MNIST_CLASSES, source: 'synthetic' };
 }

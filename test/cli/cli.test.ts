@@ -1,5 +1,8 @@
 /** The command line as a person meets it: help, and clear answers with exit code 2 to bad input, before any GPU work. */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function cli(...args: string[]) {
@@ -30,6 +33,8 @@ describe('wgml command line', { timeout: 600_000 }, () => {
     [['bogus'], /unknown command 'bogus'/],
     [['train', '--model', 'mlp', '--limit', '100', '--batch-size', '256'], /batch size \(256\) is larger than the training set \(100 examples\)/],
     [['train', '--model', 'one-hidden', '--out', 'package.json/run'], /Cannot use 'package.json\/run' as the results folder: ENOTDIR[^]*writable folder/],
+    [['train', '--model', 'one-hidden', '--out', '/proc/wgml-x'], /Cannot use '\/proc\/wgml-x' as the results folder[^]*writable folder/],
+    [['train', '--model', 'package.json'], /package.json: input: is required/],
     [['train', '--resume', '/nonexistent/run'], /No checkpoint at '\/nonexistent\/run\/checkpoint.safetensors'/],
     [['train', '--resume', '/nonexistent/run', '--lr', '5', '--batch-size', '64'], /--batch-size, --lr cannot change a resumed run/],
     [['sweep', '--model', 'mlp', '--lr', '0.1', '--batch-size', '32,70000', '--epochs', '1'], /batch size \(70000\) is larger than the training set/],
@@ -41,6 +46,35 @@ describe('wgml command line', { timeout: 600_000 }, () => {
     expect(r.err).toMatch(message);
     expect(r.out).not.toMatch(/^adapter:/m);
     expect(r.err).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
+  });
+
+  it('drops only Dawn\'s two known lavapipe warnings from stderr', () => {
+    const r = cli('selfcheck', '--model', 'one-hidden');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^one-hidden +ok/m);
+    expect(r.err).not.toMatch(/artificially reduced/);
+  });
+
+  it('trains a model file, then evaluates its results folder with no --model (the architecture is in the weights)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wgml-model-file-'));
+    const file = join(dir, 'tiny.json');
+    writeFileSync(file, JSON.stringify({
+      name: 'tiny', input: [28, 28, 1],
+      layers: [{ type: 'conv2d', filters: 4, kernelSize: 5, stride: 2, activation: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }],
+      train: { optimizer: 'adam', lr: 0.003, batchSize: 64, epochs: 2, preprocessing: 'scale01' },
+    }));
+    const out = join(dir, 'run');
+    const t = cli('train', '--model', file, '--limit', '3000', '--test-limit', '1000', '--out', out);
+    expect(t.code, t.err).toBe(0);
+    expect(t.out).toMatch(/^tiny: 5,874 parameters; adam lr 0.003, batch 64, 2 epochs, seed 1$/m);
+    const trained = Number(/test: accuracy ([\d.]+)%/.exec(t.out)![1]);
+    expect(trained).toBeGreaterThan(70);
+    expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).model).toBe('tiny');
+    const e = cli('evaluate', '--weights', out);
+    expect(e.code, e.err).toBe(0);
+    expect(e.out).toMatch(/^tiny from /m);
+    // The whole test set now (10,000 images): close to the 1,000-image figure, not the same.
+    expect(Math.abs(Number(/test: accuracy ([\d.]+)%/.exec(e.out)![1]) - trained)).toBeLessThan(5);
   });
 
   it('prints the CNN summary with its 423,338 parameters', () => {

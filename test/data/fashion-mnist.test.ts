@@ -20,7 +20,7 @@ describe('loadFashionMnist on synthetic files', () => {
   it('loads gzipped and raw names alike', async () => {
     for (const raw of [false, true]) {
       const d = await loadFashionMnist(memory(tinyDataset(raw)), 'mem');
-      expect([d.train.count, d.test.count, d.rows, d.cols]).toEqual([3, 2, 28, 28]);
+      expect([d.train.labels.length, d.test.labels.length, ...d.shape]).toEqual([3, 2, 28, 28, 1]);
       expect(Array.from(d.train.labels)).toEqual([9, 0, 3]);
       expect(d.train.images.length).toBe(3 * 784);
       expect(d.classes).toEqual(FASHION_MNIST_CLASSES);
@@ -29,7 +29,7 @@ describe('loadFashionMnist on synthetic files', () => {
 
   it('works through the browser-style File reader', async () => {
     const files = [...tinyDataset()].map(([name, b]) => new File([Uint8Array.from(b)], name));
-    expect((await loadFashionMnist(fileListReader(files), 'dropped files')).test.count).toBe(2);
+    expect((await loadFashionMnist(fileListReader(files), 'dropped files')).test.labels.length).toBe(2);
   });
 
   it('works through the URL reader, where a 404 means missing', async () => {
@@ -42,7 +42,7 @@ describe('loadFashionMnist on synthetic files', () => {
       return b ? new Response(Uint8Array.from(b)) : new Response(null, { status: 404 });
     };
     const d = await loadFashionMnist(urlReader('https://example.test/data', fakeFetch), 'https://example.test/data/');
-    expect(d.train.count).toBe(3);
+    expect(d.train.labels.length).toBe(3);
     expect(requested).toContain('https://example.test/data/train-images-idx3-ubyte.gz');
     expect(requested).toContain('https://example.test/data/train-images-idx3-ubyte');
     const failing: typeof fetch = async () => new Response(null, { status: 500, statusText: 'Server Error' });
@@ -106,7 +106,7 @@ describe('the real Fashion-MNIST (Debian dataset-fashion-mnist)', () => {
   }, 30_000);
 
   it('has the official split and shape', () => {
-    expect([d.train.count, d.test.count, d.rows, d.cols]).toEqual([60_000, 10_000, 28, 28]);
+    expect([d.train.labels.length, d.test.labels.length, ...d.shape]).toEqual([60_000, 10_000, 28, 28, 1]);
     expect(d.train.images.length).toBe(60_000 * 784);
     expect(d.test.images.length).toBe(10_000 * 784);
   });
@@ -122,7 +122,7 @@ describe('the real Fashion-MNIST (Debian dataset-fashion-mnist)', () => {
     expect([d.train.labels[0], d.train.labels[1], d.test.labels[0], d.test.labels[1]]).toEqual([9, 0, 9, 2]);
     // Mean 0.2860 and std 0.3530 of x/255 over the training set, as commonly quoted.
     let s = 0, s2 = 0;
-    for (const x of d.train.images) { s += x; s2 += x * x; }
+    for (const x of d.train.images as Uint8Array) { s += x; s2 += x * x; }
     const n = d.train.images.length;
     const mean = s / n / 255;
     expect(mean).toBeCloseTo(0.286, 3);

@@ -94,7 +94,7 @@ describe('locateFashionMnist', () => {
 
   it('loads what it finds', async () => {
     const d = await loadFashionMnistFromDisk({ env: { WGML_DATA: dirs.env }, cwd: dirs.emptyCwd });
-    expect([d.origin, d.dir, d.train.count, d.test.count, d.source]).toEqual(['env', dirs.env, 3, 2, dirs.env]);
+    expect([d.origin, d.dir, d.train.labels.length, d.test.labels.length, d.source]).toEqual(['env', dirs.env, 3, 2, dirs.env]);
   });
 });
 

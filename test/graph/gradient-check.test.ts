@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { readF32, storageBuffer } from '../../src/gpu/buffers';
 import { submitCalls } from '../../src/gpu/kernel';
-import { uploadSplit } from '../../src/data/gpu-dataset';
+import { affineWords, uploadSplit } from '../../src/data/gpu-dataset';
 import { scale01Affine } from '../../src/data/preprocess';
 import { compile } from '../../src/graph/compile';
 import { conv2dGeometry, conv2dPlan } from '../../src/kernels/conv2d';
@@ -20,7 +20,7 @@ import { Dropout } from '../../src/layers/dropout';
 import { Flatten } from '../../src/layers/flatten';
 import { MaxPool2d } from '../../src/layers/maxpool2d';
 import { Sequential } from '../../src/models/sequential';
-import { initializeParams } from '../../src/train/trainer';
+import { initializeParams } from '../../src/models/runtime';
 import { useGpu } from '../support/gpu';
 import { testRng } from '../support/random';
 import { networkLossRef } from '../oracle/network';
@@ -35,17 +35,17 @@ const NETWORKS: { name: string; build: () => Sequential }[] = [
     // conv_c's relu: 3 channels keep pool_b off the vec4 kernels that could fuse it).
     name: 'conv, strided conv, dropout, pool, 1x1 conv, pool, dense',
     build: () =>
-      new Sequential('tiny-cnn', [6, 7, 2], [
-        new Conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }, 'conv_a'),
-        new Conv2d({ filters: 5, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'sigmoid' }, 'conv_b'),
-        new Dropout(0.25, 'dropout'),
-        new MaxPool2d({ poolSize: 2 }, 'pool_a'),
-        new Conv2d({ filters: 3, kernelSize: 1, activation: 'relu' }, 'conv_c'),
-        new MaxPool2d({ poolSize: [1, 2] }, 'pool_b'),
-        new Flatten('flatten'),
-        new Dense(5, 'relu', 'dense_a'),
-        new Dense(3, 'softmax', 'dense_b'),
-      ]),
+      new Sequential({ name: 'tiny-cnn', input: [6, 7, 2], layers: [
+        new Conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv_a' }),
+        new Conv2d({ filters: 5, kernelSize: [3, 2], stride: 2, padding: 'same', activation: 'sigmoid', name: 'conv_b' }),
+        new Dropout({ rate: 0.25, name: 'dropout' }),
+        new MaxPool2d({ poolSize: 2, name: 'pool_a' }),
+        new Conv2d({ filters: 3, kernelSize: 1, activation: 'relu', name: 'conv_c' }),
+        new MaxPool2d({ poolSize: [1, 2], name: 'pool_b' }),
+        new Flatten({ name: 'flatten' }),
+        new Dense({ units: 5, activation: 'relu', name: 'dense_a' }),
+        new Dense({ units: 3, activation: 'softmax', name: 'dense_b' }),
+      ] }),
   },
   {
     // The fusions around max-pool's vec4 kernels (channels % 4 == 0, windows that do not overlap):
@@ -53,31 +53,39 @@ const NETWORKS: { name: string; build: () => Sequential }[] = [
     // sigmoid gradient.
     name: 'conv (relu), dropout + pool fused, conv (sigmoid), pool with fused gate, dense',
     build: () =>
-      new Sequential('fused-pool-cnn', [7, 9, 2], [
-        new Conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }, 'conv_a'),
-        new Dropout(0.3, 'dropout'),
-        new MaxPool2d({ poolSize: 2 }, 'pool_a'),
-        new Conv2d({ filters: 4, kernelSize: 2, padding: 'same', activation: 'sigmoid' }, 'conv_b'),
-        new MaxPool2d({ poolSize: [1, 2] }, 'pool_b'),
-        new Flatten('flatten'),
-        new Dense(3, 'softmax', 'dense'),
-      ]),
+      new Sequential({ name: 'fused-pool-cnn', input: [7, 9, 2], layers: [
+        new Conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv_a' }),
+        new Dropout({ rate: 0.3, name: 'dropout' }),
+        new MaxPool2d({ poolSize: 2, name: 'pool_a' }),
+        new Conv2d({ filters: 4, kernelSize: 2, padding: 'same', activation: 'sigmoid', name: 'conv_b' }),
+        new MaxPool2d({ poolSize: [1, 2], name: 'pool_b' }),
+        new Flatten({ name: 'flatten' }),
+        new Dense({ units: 3, activation: 'softmax', name: 'dense' }),
+      ] }),
   },
   {
     // Channel counts the subgroup conv kernels take (multiples of 4; 16 input channels for the filter gradient).
     name: 'conv 4->16 (relu), conv 16->8 (sigmoid), dense',
     build: () =>
-      new Sequential('aligned-cnn', [5, 6, 4], [
-        new Conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }, 'conv_a'),
-        new Conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'sigmoid' }, 'conv_b'),
-        new Flatten('flatten'),
-        new Dense(3, 'softmax', 'dense'),
-      ]),
+      new Sequential({ name: 'aligned-cnn', input: [5, 6, 4], layers: [
+        new Conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv_a' }),
+        new Conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'sigmoid', name: 'conv_b' }),
+        new Flatten({ name: 'flatten' }),
+        new Dense({ units: 3, activation: 'softmax', name: 'dense' }),
+      ] }),
   },
   {
     name: 'dense sigmoid -> dense relu -> dense',
     build: () =>
-      new Sequential('tiny-mlp', [13], [new Dense(7, 'sigmoid', 'dense_a'), new Dense(6, 'relu', 'dense_b'), new Dense(4, 'softmax', 'dense_c')]),
+      new Sequential({
+        name: 'tiny-mlp',
+        input: [13],
+        layers: [
+          new Dense({ units: 7, activation: 'sigmoid', name: 'dense_a' }),
+          new Dense({ units: 6, activation: 'relu', name: 'dense_b' }),
+          new Dense({ units: 4, activation: 'softmax', name: 'dense_c' }),
+        ],
+      }),
   },
 ];
 
@@ -91,12 +99,17 @@ describe('gradient check through a compiled training step', () => {
         const batch = 3;
         const pixels = model.shapes[0]!.reduce((a, b) => a * b, 1);
         const images = Uint8Array.from({ length: batch * pixels }, () => Math.floor(next() * 256));
-        const labels = Uint8Array.from({ length: batch }, () => Math.floor(next() * model.classes));
+        const labels = Uint32Array.from({ length: batch }, () => Math.floor(next() * model.classes));
         const affine = scale01Affine(pixels);
-        const data = uploadSplit(g, 'check', { images, labels, count: batch }, pixels, affine);
+        const data = uploadSplit(g, 'check', { images, labels, count: batch }, pixels);
 
         const count = model.params.totalElements;
-        const buffers = { params: storageBuffer(g, 'params', count * 4), grads: storageBuffer(g, 'grads', count * 4), step: stepUniform(g) };
+        const buffers = {
+          params: storageBuffer(g, 'params', count * 4),
+          grads: storageBuffer(g, 'grads', count * 4),
+          step: stepUniform(g),
+          affine: storageBuffer(g, 'affine', 8 * pixels, affineWords(affine)),
+        };
         const metrics = metricsBuffer(g, model.classes);
         const program = await compile(g, model, buffers, {
           mode: 'train',
@@ -170,6 +183,7 @@ describe('gradient check through a compiled training step', () => {
         }
         program.release();
         data.release();
+        for (const b of [buffers.params, buffers.grads, buffers.step, buffers.affine, metrics.buffer]) b.destroy();
       });
     }
   }

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { ShapeError, UsageError } from '../../src/errors';
 import { storageBuffer } from '../../src/gpu/buffers';
 import { uploadSplit } from '../../src/data/gpu-dataset';
-import { scale01Affine } from '../../src/data/preprocess';
 import { compile } from '../../src/graph/compile';
 import { stepUniform } from '../../src/kernels/step';
 import { Conv2d } from '../../src/layers/conv2d';
@@ -38,24 +37,24 @@ describe('the seed models', () => {
 
 describe('shape inference', () => {
   it('names the layer whose input does not fit', () => {
-    expect(() => new Sequential('bad', [28, 28, 1], [new Dense(10, 'softmax', 'dense_x')])).toThrow(/dense_x: Dense expects a flat input/);
+    expect(() => new Sequential({ name: 'bad', input: [28, 28, 1], layers: [new Dense({ units: 10, activation: 'softmax', name: 'dense_x' })] })).toThrow(/layers\[0\] \(dense_x\): Dense expects a flat input/);
   });
   it('rejects a pool larger than its input', () => {
-    expect(() => new Sequential('bad', [3, 3, 1], [new MaxPool2d({ poolSize: 4 }, 'pool_x'), new Flatten(), new Dense(2, 'softmax')])).toThrow(/pool_x: .*4x4 pool does not fit in a 3x3 input/);
+    expect(() => new Sequential({ name: 'bad', input: [3, 3, 1], layers: [new MaxPool2d({ poolSize: 4, name: 'pool_x' }), new Flatten(), new Dense({ units: 2, activation: 'softmax' })] })).toThrow(/layers\[0\] \(pool_x\): .*4x4 pool does not fit in a 3x3 input/);
   });
   it('rejects a layer with zero units and a valid convolution larger than its input', () => {
-    expect(() => new Dense(0, 'relu', 'empty')).toThrow(ShapeError);
-    expect(() => new Sequential('bad', [2, 2, 1], [new Conv2d({ filters: 1, kernelSize: 3, padding: 'valid' }, 'conv_x'), new Flatten(), new Dense(2, 'softmax')])).toThrow(/conv_x: .*3x3 kernel does not fit/);
+    expect(() => new Dense({ units: 0, activation: 'relu', name: 'empty' })).toThrow(ShapeError);
+    expect(() => new Sequential({ name: 'bad', input: [2, 2, 1], layers: [new Conv2d({ filters: 1, kernelSize: 3, padding: 'valid', name: 'conv_x' }), new Flatten(), new Dense({ units: 2, activation: 'softmax' })] })).toThrow(/layers\[0\] \(conv_x\): .*3x3 kernel does not fit/);
   });
   it('allows softmax only on the last layer, and only positive input shapes and pool sizes', () => {
-    expect(() => new Sequential('bad', [4], [new Dense(3, 'softmax', 'hidden'), new Dense(2, 'softmax')])).toThrow(/hidden: softmax is only for the last layer/);
-    for (const shape of [[0], [], [28, 1.5, 1]]) expect(() => new Sequential('bad', shape, [new Dense(2, 'softmax')]), `[${shape}]`).toThrow(ShapeError);
-    expect(() => new MaxPool2d({ poolSize: 0 }, 'pool_x')).toThrow(/pool_x: pool size must be a positive whole number, got 0/);
-    expect(() => new MaxPool2d({ poolSize: 2, strides: [1, -1] }, 'pool_y')).toThrow(/pool_y: strides must be/);
+    expect(() => new Sequential({ name: 'bad', input: [4], layers: [new Dense({ units: 3, activation: 'softmax', name: 'hidden' }), new Dense({ units: 2, activation: 'softmax' })] })).toThrow(/layers\[0\] \(hidden\): softmax is only for the last layer/);
+    for (const shape of [[0], [], [28, 1.5, 1]]) expect(() => new Sequential({ name: 'bad', input: shape, layers: [new Dense({ units: 2, activation: 'softmax' })] }), `[${shape}]`).toThrow(ShapeError);
+    expect(() => new MaxPool2d({ poolSize: 0, name: 'pool_x' })).toThrow(/pool_x: poolSize must be a positive whole number, got 0/);
+    expect(() => new MaxPool2d({ poolSize: 2, stride: [1, -1], name: 'pool_y' })).toThrow(/pool_y: stride must be/);
   });
 
   it('requires softmax on the last layer (the loss is softmax cross-entropy)', () => {
-    expect(() => new Sequential('bad', [4], [new Dense(2, 'relu', 'last')])).toThrow(/last/);
+    expect(() => new Sequential({ name: 'bad', input: [4], layers: [new Dense({ units: 2, activation: 'relu', name: 'last' })] })).toThrow(/last/);
   });
 });
 
@@ -65,11 +64,11 @@ describe('memory plan', () => {
   it.each(MODEL_NAMES.map((n) => [n]))('%s: tensors alive at the same op never share a buffer, and sharing saves memory', async (name) => {
     const g = gpu();
     const model = seedModel(name).build();
-    const batch = seedModel(name).defaults.batchSize;
+    const batch = seedModel(name).fit.batchSize;
     const pixels = 784;
-    const data = uploadSplit(g, 'plan', { images: new Uint8Array(pixels * batch).fill(1), labels: new Uint8Array(batch), count: batch }, pixels, scale01Affine(pixels));
+    const data = uploadSplit(g, 'plan', { images: new Uint8Array(pixels * batch).fill(1), labels: new Uint32Array(batch), count: batch }, pixels);
     const count = model.params.totalElements;
-    const buffers = { params: storageBuffer(g, 'p', count * 4), grads: storageBuffer(g, 'g', count * 4), step: stepUniform(g) };
+    const buffers = { params: storageBuffer(g, 'p', count * 4), grads: storageBuffer(g, 'g', count * 4), step: stepUniform(g), affine: storageBuffer(g, 'a', 8 * pixels) };
     const compiled = await compile(g, model, buffers, { mode: 'train', batch, data, tail: { head: (p, logits) => { const grad = p.tensor('grad', logits.bytes); p.op({ label: 'loss', reads: [logits], writes: [grad], build: async () => [] }); return grad; } } });
     const { plan, program } = compiled;
     const lives = program.lifetimes();
@@ -87,5 +86,6 @@ describe('memory plan', () => {
     if (name === 'cnn') expect(plan.plannedBytes).toBeLessThan(0.9 * plan.naiveBytes);
     compiled.release();
     data.release();
+    for (const b of [buffers.params, buffers.grads, buffers.step, buffers.affine]) b.destroy();
   });
 });

@@ -32,7 +32,7 @@ export function networkLossRef(model: Sequential, params: ArrayLike<number>, x: 
       a = denseForwardRef(a, tensor(i, 'kernel'), tensor(i, 'bias'), batch, layer.units, inShape[0]!, act);
     } else if (layer instanceof Conv2d) {
       const [h, w, cin] = inShape as [number, number, number];
-      const g = conv2dGeometry({ h, w, cin, kh: layer.kh, kw: layer.kw, cout: layer.options.filters, stride: layer.options.strides ?? 1, padding: layer.options.padding ?? 'valid' });
+      const g = conv2dGeometry({ h, w, cin, kh: layer.kh, kw: layer.kw, cout: layer.filters, stride: layer.stride, padding: layer.padding });
       a = conv2dForwardRef(a, tensor(i, 'kernel'), tensor(i, 'bias'), { n: batch, h, w, cin, kh: g.kh, kw: g.kw, cout: g.cout, stride: g.stride, padTop: g.padTop, padLeft: g.padLeft, oh: g.oh, ow: g.ow }, layer.activation);
     } else if (layer instanceof MaxPool2d) {
       const [h, w, c] = inShape as [number, number, number];

@@ -1,7 +1,7 @@
 /** Shared test data: a history shaped like a real run, and the report's confusion matrix. */
-import type { History, Misclassified } from '../../src/report/types';
+import type { EpochRecord as HistoryRecord, Misclassified } from '../../src/report/types';
 
-export function makeHistory(epochs: number): History {
+export function makeHistory(epochs: number): HistoryRecord[] {
   return Array.from({ length: epochs }, (_, i) => ({
     epoch: i + 1,
     loss: 0.6 * Math.exp(-0.3 * i) + 0.1,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { historyFromCsv, historyToCsv, historyToJson } from '../../src/report/history';
-import type { History } from '../../src/report/types';
+import type { EpochRecord as HistoryRecord } from '../../src/report/types';
 import { makeHistory } from './fixtures';
 
 describe('history CSV', () => {
@@ -12,7 +12,7 @@ describe('history CSV', () => {
   });
 
   it('round-trips every double exactly, NaN included', () => {
-    const awkward: History = [
+    const awkward: HistoryRecord[] = [
       { epoch: 1, loss: 0.1 + 0.2, accuracy: 1 / 3, valLoss: 1e-7, valAccuracy: NaN, seconds: 123456.789012345, imagesPerSecond: 5e21 },
       { epoch: 2, loss: Number.MIN_VALUE, accuracy: 0.9199, valLoss: 2.220446049250313e-16, valAccuracy: 0.8828, seconds: 0, imagesPerSecond: Infinity },
       ...makeHistory(4).map((r) => ({ ...r, epoch: r.epoch + 2 })),

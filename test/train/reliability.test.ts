@@ -6,16 +6,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createDataset } from '../../src/data/dataset';
 import type { FashionMnist } from '../../src/data/fashion-mnist';
 import { loadFashionMnistFromDisk } from '../../src/data/locate-node';
-import { DataError } from '../../src/errors';
+import { DataError, ShapeError } from '../../src/errors';
 import { Dense } from '../../src/layers/dense';
+import { loadCheckpoint, loadModel } from '../../src/models/load';
 import { seedModel } from '../../src/models/seed-models';
 import { Sequential } from '../../src/models/sequential';
-import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint';
-import { Trainer } from '../../src/train/trainer';
-import { decodeWeights, encodeWeights } from '../../src/train/weights';
+import { encodeCheckpoint, type Checkpoint } from '../../src/train/checkpoint';
+import { encodeWeights } from '../../src/train/weights';
 import { useGpu } from '../support/gpu';
+import { createTrainer } from '../support/training';
 
 const gpu = useGpu();
 let data: FashionMnist;
@@ -56,7 +58,8 @@ describe('run-time faults', () => {
 
     const seed = seedModel('one-hidden');
     // 2,000 steps of 32: four epochs of 16,000 images (500 steps each).
-    const trainer = await Trainer.create(g, seed.build(), data, { ...seed.defaults, seed: 1, preprocessing: seed.preprocessing, trainLimit: 16_000, testLimit: 500 });
+    const run = await createTrainer(g, seed.build(), data, { ...seed.fit, ...seed.data, seed: 1, trainLimit: 16_000, testLimit: 500 });
+    const trainer = run.trainer;
     const snapshot = () => ({ count: live.size, bytes: [...live.values()].reduce((a, b) => a + b, 0) });
     await trainer.trainEpoch(1, () => {});
     const after1 = snapshot();
@@ -65,7 +68,7 @@ describe('run-time faults', () => {
     // Per epoch, exactly one buffer is made (and destroyed): the staging copy of the epoch-end metric read.
     expect(created).toEqual({ buffers: before.buffers + 3, bindGroups: before.bindGroups, pipelines: before.pipelines });
     expect(snapshot()).toEqual(after1);
-    trainer.release();
+    run.release();
     Object.assign(device, original);
   }, 600_000); // 2,000 submits: ~20 s on a quiet machine, minutes on a shared one
 });
@@ -73,16 +76,34 @@ describe('run-time faults', () => {
 describe('the adapter', () => {
   it('a model that does not fit the data is refused before anything is allocated', async () => {
     const seed = seedModel('one-hidden');
-    const options = { ...seed.defaults, seed: 1, preprocessing: seed.preprocessing, trainLimit: 512, testLimit: 100 };
-    await expect(Trainer.create(gpu(), new Sequential('flat100', [100], [new Dense(10, 'softmax')]), data, options)).rejects.toThrow(/flat100 takes 100 inputs[^]*28x28 = 784 pixels/);
-    await expect(Trainer.create(gpu(), new Sequential('five', [784], [new Dense(5, 'softmax')]), data, options)).rejects.toThrow(/predicts 5 classes[^]*10 classes/);
+    const dataset = createDataset(data, { ...seed.data, trainLimit: 512, testLimit: 100 });
+    const options = { ...seed.fit, epochs: 1, seed: 1 };
+    const flat100 = await new Sequential({ name: 'flat100', input: [100], layers: [new Dense({ units: 10, activation: 'softmax' })] }).compile(gpu());
+    const five = await new Sequential({ name: 'five', input: [784], layers: [new Dense({ units: 5, activation: 'softmax' })] }).compile(gpu());
+    const device = gpu().device;
+    const createBuffer = device.createBuffer;
+    let buffers = 0;
+    device.createBuffer = (descriptor: GPUBufferDescriptor) => (buffers++, createBuffer.call(device, descriptor));
+    try {
+      await expect(flat100.fit(dataset, options)).rejects.toThrow(ShapeError);
+      await expect(flat100.fit(dataset, options)).rejects.toThrow(/flat100 takes input \(None, 100\) \(100 values\)[^]*\(None, 28, 28, 1\) \(784 values\)/);
+      await expect(five.fit(dataset, options)).rejects.toThrow(/predicts 5 classes[^]*10 classes/);
+      expect(buffers, 'buffers created by the refused fits').toBe(0);
+      expect(flat100.trainingStep, 'no training step was built').toBeNull();
+      expect(five.trainingStep, 'no training step was built').toBeNull();
+    } finally {
+      device.createBuffer = createBuffer;
+      flat100.release();
+      five.release();
+    }
   });
 
   it('a lost device ends the epoch with a GpuError that says so', async () => {
     const { requestGpu } = await import('../../src/gpu/device');
     const own = await requestGpu();
     const seed = seedModel('one-hidden');
-    const trainer = await Trainer.create(own, seed.build(), data, { ...seed.defaults, seed: 1, preprocessing: seed.preprocessing, trainLimit: 4096, testLimit: 500 });
+    const run = await createTrainer(own, seed.build(), data, { ...seed.fit, ...seed.data, seed: 1, trainLimit: 4096, testLimit: 500 });
+    const trainer = run.trainer;
     let lost = false;
     const epoch = trainer.trainEpoch(1, (p) => {
       if (!lost && p.step >= 16) {
@@ -91,12 +112,14 @@ describe('the adapter', () => {
       }
     });
     await expect(epoch).rejects.toThrow(/device was lost during training step \d+ \(epoch 1\)/);
+    run.release();
     own.release();
   });
 
   it('a GPU error inside a training step is caught by that step\'s error scope and names the step', async () => {
     const seed = seedModel('one-hidden');
-    const trainer = await Trainer.create(gpu(), seed.build(), data, { ...seed.defaults, seed: 1, preprocessing: seed.preprocessing, trainLimit: 4096, testLimit: 500 });
+    const run = await createTrainer(gpu(), seed.build(), data, { ...seed.fit, ...seed.data, seed: 1, trainLimit: 4096, testLimit: 500 });
+    const trainer = run.trainer;
     let broken = 0;
     const epoch = trainer.trainEpoch(1, (p) => {
       if (broken === 0 && p.step >= 16) {
@@ -107,7 +130,7 @@ describe('the adapter', () => {
     const error = await epoch.then(() => null, (e: Error) => e);
     // Caught by the scope (so useGpu()'s uncaptured-error check stays quiet), naming the first bad step.
     expect(error?.message).toMatch(new RegExp(`GPU reported (an error|\\d+ errors) in training step ${broken + 1} \\(epoch 1\\): .*destroyed`, 'i'));
-    trainer.release();
+    run.release();
   });
 
   it('scoped operations name themselves in GPU errors, and out-of-memory errors say what to do', async () => {
@@ -130,7 +153,7 @@ describe('the adapter', () => {
     const seed = seedModel('cnn');
     const huge = Math.ceil(gpu().limits.maxStorageBufferBindingSize / (28 * 28 * 64 * 4)) + 1;
     const small = { ...data, train: { ...data.train } };
-    await expect(Trainer.create(gpu(), seed.build(), small, { ...seed.defaults, batchSize: huge, seed: 1, preprocessing: seed.preprocessing })).rejects.toThrow(/maxStorageBufferBindingSize/);
+    await expect(createTrainer(gpu(), seed.build(), small, { ...seed.fit, ...seed.data, batchSize: huge, seed: 1 })).rejects.toThrow(/maxStorageBufferBindingSize/);
   });
 });
 
@@ -141,75 +164,93 @@ describe('malformed weights and checkpoints', () => {
   for (const e of model.params.entries) for (let i = 0; i < e.count; i++) params[e.offset + i] = Math.sin(e.offset + i);
   const affine = { scale: new Float32Array(784).fill(1 / 255), shift: new Float32Array(784) };
   const weights = encodeWeights(model, params, affine);
-  const checkpoint = encodeCheckpoint(model, {
-    config: { model: 'one-hidden', epochs: 5, batchSize: 32, lr: 0.03, optimizer: 'sgd', seed: 1, patience: null, validationSplit: 0 },
-    epoch: 2,
+  const run: Pick<Checkpoint, 'fit' | 'data' | 'history' | 'affine'> = {
+    fit: { epochs: 5, batchSize: 32, lr: 0.03, optimizer: 'sgd', seed: 1, patience: null },
+    data: { preprocessing: 'scale01', validationSplit: 0 },
     history: [],
-    state: { params, optimizer: {}, globalStep: 3750, updates: 3750 },
     affine,
-  });
+  };
+  const checkpoint = encodeCheckpoint(model, { ...run, epoch: 2, state: { params, optimizer: {}, globalStep: 3750, updates: 3750 } });
 
-  it('round-trips', () => {
-    expect(decodeWeights(weights, 'w').params).toEqual(params);
-    const c = decodeCheckpoint(checkpoint, 'c');
-    expect([c.epoch, c.state.globalStep, c.config.model]).toEqual([2, 3750, 'one-hidden']);
+  /** A safetensors file's header, the JSON after its 8-byte length. */
+  const headerOf = (bytes: Uint8Array) => new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true))));
+  /** `bytes` with its header replaced by `header`, which must be as long (so the tensors stay where they are). */
+  const withHeader = (bytes: Uint8Array, header: string) => {
+    const encoded = new TextEncoder().encode(header);
+    expect(encoded.length, 'a same-length edit').toBe(headerOf(bytes).length);
+    const edited = new Uint8Array(bytes);
+    edited.set(encoded, 8);
+    return edited;
+  };
+  /**
+   * `header` with the first `from` in the run state replaced by `to`. The run state is JSON inside
+   * the header's JSON (hence the escaped quotes in `from`); it comes after the architecture, whose
+   * training defaults hold some of the same text.
+   */
+  const inState = (header: string, from: string, to: string) => {
+    const state = header.indexOf('"state":"');
+    expect(state, 'the header has a run state').toBeGreaterThan(0);
+    const at = header.indexOf(from, state);
+    expect(at, `${from} in the run state`).toBeGreaterThan(state);
+    return header.slice(0, at) + to + header.slice(at + from.length);
+  };
+
+  it('round-trips', async () => {
+    expect(await loadModel(weights, 'w').getWeights()).toEqual(params);
+    const c = loadCheckpoint(checkpoint, 'c');
+    expect([c.epoch, c.state.globalStep, c.model.name]).toEqual([2, 3750, 'one-hidden']);
+    expect([c.fit, c.data]).toEqual([run.fit, run.data]);
     expect(c.state.params).toEqual(params);
   });
 
   it('round-trips a position inside an epoch, and rejects a malformed one', () => {
     const inside = encodeCheckpoint(model, {
-      config: { model: 'one-hidden', epochs: 5, batchSize: 32, lr: 0.03, optimizer: 'sgd', seed: 1, patience: null, validationSplit: 0 },
+      ...run,
       epoch: 2,
-      history: [],
       state: { params, optimizer: {}, globalStep: 3800, updates: 3800, epochProgress: { step: 50, metrics: Uint32Array.of(7, 0xffffffff, 1600, 3) } },
-      affine,
     });
-    expect(decodeCheckpoint(inside, 'c').state.epochProgress).toEqual({ step: 50, metrics: Uint32Array.of(7, 0xffffffff, 1600, 3) });
-    const text = new TextDecoder().decode(inside.subarray(0, 4000));
-    // The run state is JSON inside the header's JSON, hence the escaped quotes; same-length edits.
+    expect(loadCheckpoint(inside, 'c').state.epochProgress).toEqual({ step: 50, metrics: Uint32Array.of(7, 0xffffffff, 1600, 3) });
+    const header = headerOf(inside);
     for (const [from, to] of [['step\\":50', 'step\\":-5'], ['4294967295', '4294967296']] as const) {
-      expect(text).toContain(from);
-      const broken = new Uint8Array(inside);
-      broken.set(new TextEncoder().encode(text.replace(from, to)));
-      expect(() => decodeCheckpoint(broken, 'c'), `${from} -> ${to}`).toThrow(/position inside an epoch is malformed/);
+      const broken = withHeader(inside, inState(header, from, to));
+      expect(() => loadCheckpoint(broken, 'c'), `${from} -> ${to}`).toThrow(/position inside an epoch is malformed/);
     }
   });
 
   it('rejects a checkpoint of another model, and one with a mismatched tensor', () => {
     const other = encodeWeights(seedModel('mlp').build(), new Float32Array(seedModel('mlp').build().params.totalElements), affine);
-    expect(() => decodeCheckpoint(other, 'other')).toThrow(/not wgml-checkpoint/);
-    const text = new TextDecoder().decode(checkpoint.subarray(0, 2000)).replace('"shape":[784,128]', '"shape":[128,784]');
-    const swapped = new Uint8Array(checkpoint);
-    swapped.set(new TextEncoder().encode(text));
-    expect(() => decodeCheckpoint(swapped, 'swapped')).toThrow(/dense_1.kernel' has shape \[128, 784\]/);
+    expect(() => loadCheckpoint(other, 'other')).toThrow(/not wgml-checkpoint/);
+    const header = headerOf(checkpoint);
+    expect(header).toContain('"shape":[784,128]');
+    const swapped = withHeader(checkpoint, header.replace('"shape":[784,128]', '"shape":[128,784]'));
+    expect(() => loadCheckpoint(swapped, 'swapped')).toThrow(/dense_1.kernel' has shape \[128, 784\]/);
   });
 
   it('rejects edited run settings and non-finite tensors, and says what to do for each kind of file', () => {
-    const text = new TextDecoder().decode(checkpoint.subarray(0, 4000));
-    // Same-length edits of the run state (JSON inside the header's JSON, hence the escaped quotes).
+    const header = headerOf(checkpoint);
+    // Same-length edits of the run state.
     for (const [from, to, message] of [
-      ['lr\\":0.03', 'lr\\":-0.3', /learning rate \(-0.3\) is not a number above 0/],
-      ['batchSize\\":32', 'batchSize\\":-3', /batch size \(-3\) is not a whole number/],
-      ['optimizer\\":\\"sgd', 'optimizer\\":\\"sga', /optimiser 'sga' is not one of sgd, adam/],
+      ['lr\\":0.03', 'lr\\":-0.3', /lr \(-0.3\) must be a number above 0/],
+      ['batchSize\\":32', 'batchSize\\":-3', /batchSize \(-3\) must be a whole number/],
+      ['optimizer\\":\\"sgd', 'optimizer\\":\\"sga', /optimizer 'sga' must be one of sgd, adam/],
     ] as const) {
-      expect(text).toContain(from);
-      const edited = new Uint8Array(checkpoint);
-      edited.set(new TextEncoder().encode(text.replace(from, to)));
-      expect(() => decodeCheckpoint(edited, 'c'), to).toThrow(message);
+      const edited = withHeader(checkpoint, inState(header, from, to));
+      expect(() => loadCheckpoint(edited, 'c'), to).toThrow(message);
     }
-    expect(() => decodeCheckpoint(checkpoint.subarray(0, 100), 'c')).toThrow(/Resume from the results folder/);
-    expect(() => decodeWeights(weights.subarray(0, 100), 'w')).toThrow(/Pass a weights file/);
+    expect(() => loadCheckpoint(checkpoint.subarray(0, 100), 'c')).toThrow(/Resume from a checkpoint wgml wrote/);
+    expect(() => loadModel(weights.subarray(0, 100), 'w')).toThrow(/Pass a weights file/);
     const diverged = params.slice();
     diverged[7] = NaN;
-    expect(() => decodeWeights(encodeWeights(model, diverged, affine), 'w')).toThrow(/'dense_1.kernel' holds NaN or infinite values[^]*lower --lr/);
-    const shape = new Uint8Array(weights);
-    shape.set(new TextEncoder().encode(new TextDecoder().decode(weights.subarray(0, 2000)).replace('"shape":[784,128]', '"shape":[128,784]')));
-    expect(() => decodeWeights(shape, 'w')).toThrow(/has shape \[128, 784\][^]*written for another model/);
+    expect(() => loadModel(encodeWeights(model, diverged, affine), 'w')).toThrow(/'dense_1.kernel' holds NaN or infinite values[^]*lower learning rate \(--lr\)/);
+    const weightsHeader = headerOf(weights);
+    expect(weightsHeader).toContain('"shape":[784,128]');
+    const shape = withHeader(weights, weightsHeader.replace('"shape":[784,128]', '"shape":[128,784]'));
+    expect(() => loadModel(shape, 'w')).toThrow(/has shape \[128, 784\][^]*written for another model/);
   });
 
   it.each([
-    ['weights', weights, decodeWeights],
-    ['checkpoint', checkpoint, decodeCheckpoint],
+    ['weights', weights, loadModel],
+    ['checkpoint', checkpoint, loadCheckpoint],
   ] as const)('%s: truncated, bit-flipped or random bytes give a DataError, never another exception', (_, good, decode) => {
     const onlyDataErrors = (bytes: Uint8Array) => {
       try {

@@ -8,8 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeCheckpoint } from '../../src/train/checkpoint';
-import { decodeWeights } from '../../src/train/weights';
+import { loadCheckpoint, loadModel } from '../../src/models/load';
 
 const RUN = ['train', '--model', 'mlp', '--limit', '6144', '--test-limit', '1000', '--epochs', '3', '--seed', '5'];
 
@@ -17,8 +16,8 @@ function cli(args: string[], env: Record<string, string> = {}) {
   return spawnSync('npx', ['vite-node', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
 }
 
-const weightsOf = (dir: string) => decodeWeights(new Uint8Array(readFileSync(join(dir, 'weights.safetensors'))), dir).params;
-const checkpointOf = (dir: string) => decodeCheckpoint(new Uint8Array(readFileSync(join(dir, 'checkpoint.safetensors'))), dir);
+const weightsOf = (dir: string) => loadModel(new Uint8Array(readFileSync(join(dir, 'weights.safetensors'))), dir).getWeights();
+const checkpointOf = (dir: string) => loadCheckpoint(new Uint8Array(readFileSync(join(dir, 'checkpoint.safetensors'))), dir);
 
 // Each test runs the CLI (a few runs of a small MLP): seconds on a quiet machine, minutes on a busy one.
 describe('checkpoints and resume', { timeout: 600_000 }, () => {
@@ -31,7 +30,7 @@ describe('checkpoints and resume', { timeout: 600_000 }, () => {
     expect(checkpointOf(reference).epoch).toBe(3);
   });
 
-  it('killed while writing a checkpoint: the previous one is intact, and resuming matches bit for bit', () => {
+  it('killed while writing a checkpoint: the previous one is intact, and resuming matches bit for bit', async () => {
     const dir = join(root, 'killed-in-write');
     const r = cli([...RUN, '--out', dir], { WGML_CRASH_IN_CHECKPOINT: '2' });
     expect(r.status, 'the run was killed, through npx, so it cannot have exited 0').not.toBe(0);
@@ -42,7 +41,7 @@ describe('checkpoints and resume', { timeout: 600_000 }, () => {
     const resumed = cli(['train', '--resume', dir]);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain('resuming after epoch 1');
-    expect(Buffer.from(weightsOf(dir).buffer).equals(Buffer.from(weightsOf(reference).buffer))).toBe(true);
+    expect(Buffer.from((await weightsOf(dir)).buffer).equals(Buffer.from((await weightsOf(reference)).buffer))).toBe(true);
   });
 
   it('killed with SIGKILL mid-epoch: resuming from the last checkpoint matches bit for bit', async () => {
@@ -59,7 +58,7 @@ describe('checkpoints and resume', { timeout: 600_000 }, () => {
 
     const resumed = cli(['train', '--resume', dir]);
     expect(resumed.status, resumed.stderr).toBe(0);
-    expect(Buffer.from(weightsOf(dir).buffer).equals(Buffer.from(weightsOf(reference).buffer))).toBe(true);
+    expect(Buffer.from((await weightsOf(dir)).buffer).equals(Buffer.from((await weightsOf(reference)).buffer))).toBe(true);
   });
 
   it('Ctrl-C mid-epoch saves a checkpoint at that step, and resuming from it matches bit for bit', async () => {
@@ -88,7 +87,7 @@ describe('checkpoints and resume', { timeout: 600_000 }, () => {
     const resumed = cli(['train', '--resume', dir]);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain(`resuming after epoch 1 and step ${step} of epoch 2`);
-    expect(Buffer.from(weightsOf(dir).buffer).equals(Buffer.from(weightsOf(reference).buffer))).toBe(true);
+    expect(Buffer.from((await weightsOf(dir)).buffer).equals(Buffer.from((await weightsOf(reference)).buffer))).toBe(true);
     // The interrupted epoch's numbers are those of the uninterrupted run, too.
     const history = checkpointOf(dir).history;
     const want = checkpointOf(reference).history;

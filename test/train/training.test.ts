@@ -3,12 +3,12 @@
  * bit (initialisation, shuffling and dropout are all seeded).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createDataset } from '../../src/data/dataset';
 import type { FashionMnist } from '../../src/data/fashion-mnist';
 import { loadFashionMnistFromDisk } from '../../src/data/locate-node';
 import { seedModel } from '../../src/models/seed-models';
-import { fit } from '../../src/train/fit';
-import { Trainer } from '../../src/train/trainer';
 import { useGpu } from '../support/gpu';
+import { createTrainer } from '../support/training';
 
 const gpu = useGpu();
 let data: FashionMnist;
@@ -18,14 +18,13 @@ beforeAll(async () => {
 
 async function run(name: string, options: { limit: number; testLimit: number; epochs: number; seed: number }) {
   const seed = seedModel(name);
-  const trainer = await Trainer.create(gpu(), seed.build(), data, {
-    ...seed.defaults, seed: options.seed, preprocessing: seed.preprocessing, trainLimit: options.limit, testLimit: options.testLimit,
-  });
+  const dataset = createDataset(data, { ...seed.data, trainLimit: options.limit, testLimit: options.testLimit });
+  const model = await seed.build().compile(gpu(), { seed: options.seed });
   try {
-    const result = await fit(trainer, { epochs: options.epochs, patience: null });
-    return { ...result, params: await trainer.readParams() };
+    const result = await model.fit(dataset, { ...seed.fit, epochs: options.epochs, seed: options.seed, patience: null });
+    return { history: result.epochs, validation: result.validation, params: await model.getWeights() };
   } finally {
-    trainer.release();
+    model.release();
   }
 }
 
@@ -54,9 +53,10 @@ describe('training on real Fashion-MNIST', () => {
 describe('stopping inside an epoch', () => {
   it('an epoch ended by requestStop() continues where it stopped: the same weights and metrics as one never stopped (cnn: dropout)', async () => {
     const seed = seedModel('cnn');
-    const options = { ...seed.defaults, seed: 4, preprocessing: seed.preprocessing, trainLimit: 64 * 20, testLimit: 100 };
-    const whole = await Trainer.create(gpu(), seed.build(), data, options);
-    const split = await Trainer.create(gpu(), seed.build(), data, options);
+    const options = { ...seed.fit, seed: 4, ...seed.data, trainLimit: 64 * 20, testLimit: 100 };
+    const wholeRun = await createTrainer(gpu(), seed.build(), data, options);
+    const splitRun = await createTrainer(gpu(), seed.build(), data, options);
+    const [whole, split] = [wholeRun.trainer, splitRun.trainer];
     try {
       const want = await whole.trainEpoch(1);
       let asked = false;
@@ -71,11 +71,11 @@ describe('stopping inside an epoch', () => {
       expect(rest.interruptedAfter).toBeUndefined();
       expect({ ...rest, seconds: 0 }).toEqual({ ...want, seconds: 0 });
       expect(rest.seconds, 'the epoch\'s time includes its first part').toBeGreaterThan(first.seconds);
-      const [a, b] = [await whole.readParams(), await split.readParams()];
+      const [a, b] = [await wholeRun.runtime.readParams(), await splitRun.runtime.readParams()];
       expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
     } finally {
-      whole.release();
-      split.release();
+      wholeRun.release();
+      splitRun.release();
     }
   });
 });
