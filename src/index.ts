@@ -46,6 +46,13 @@ export { PREPROCESSINGS, type Preprocessing, type PixelAffine } from './data/pre
 export { loadFashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, FASHION_MNIST_URL, type FashionMnist, type ReadFile } from './data/fashion-mnist';
 export { parseIdxImages, parseIdxLabels, type IdxImages, type IdxLabels } from './data/idx';
 export { fileListReader, urlReader, type NamedBlob } from './data/readers';
+// Datasets people bring: IDX (MNIST layout, any size), CIFAR-10/100 binary, NumPy .npz; loadDataset picks the reader by file names
+export { loadDataset, detectLayouts, DATASET_LAYOUTS, type LoadedDataset, type LoadedSplit, type DatasetFormat, type DetectedLayout } from './data/load-dataset';
+export { loadIdxDataset, type IdxDataset, type IdxDatasetOptions } from './data/idx-dataset';
+export { loadCifar, parseCifar, type CifarVariant, type CifarBatch } from './data/cifar';
+export { loadNpz, parseNpz, NPZ_KEYS } from './data/npz';
+export { parseNpy, type NpyArray, type NpyDtype } from './data/npy';
+export { CIFAR10_CLASSES } from './data/known-datasets';
 
 // Training
 export { OPTIMIZERS, type OptimizerKind } from './optim/optimizer';

@@ -14,5 +14,6 @@ export {
   type DataOrigin,
   type DownloadOptions,
 } from './data/locate-node';
+export { loadDatasetFromDisk } from './data/load-dataset-node';
 export { writeFileAtomic, type AtomicWriteOptions } from './data/write-atomic-node';
 export { writeRunArtifacts, type RunArtifacts } from './report/write-node';

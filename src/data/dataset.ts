@@ -74,6 +74,10 @@ export interface Dataset {
  * below the class count, float pixels finite. Throws a DataError or UsageError naming what is wrong.
  */
 export function createDataset(arrays: DatasetArrays, options: DatasetOptions = {}): Dataset {
+  if (arrays === null || typeof arrays !== 'object' || arrays.train === null || typeof arrays.train !== 'object') {
+    throw new UsageError('createDataset needs { train: { images, labels }, shape }, with an optional test set and classes.');
+  }
+  if (options === null || typeof options !== 'object') throw new UsageError('createDataset: options must be an object (or left out).');
   const source = arrays.source ?? 'the dataset';
   const shape = checkShape(arrays.shape, source);
   const size = shape.reduce((a, b) => a * b, 1);
@@ -165,6 +169,9 @@ function checkSplit(data: ImagesAndLabels, size: number, what: string): DataSpli
   return { images, labels: words, count };
 }
 
+/** Class counts above this are not inferred from the labels (a stray huge label is more likely). */
+const MAX_INFERRED_CLASSES = 100_000;
+
 function classNames(given: DatasetArrays['classes'], splits: DataSplit[], source: string): string[] {
   if (Array.isArray(given)) {
     if (given.length < 1 || !given.every((c) => typeof c === 'string')) throw new UsageError(`${source}: classes must be a non-empty list of names or a count.`);
@@ -176,5 +183,8 @@ function classNames(given: DatasetArrays['classes'], splits: DataSplit[], source
   }
   let max = 0;
   for (const s of splits) for (const l of s.labels) max = Math.max(max, l);
+  if (max >= MAX_INFERRED_CLASSES) {
+    throw new DataError(`${source}: the largest label is ${max}, which would mean ${max + 1} classes.`, 'Pass `classes` (names or a count) if that is right, or fix the labels.');
+  }
   return Array.from({ length: max + 1 }, (_, i) => String(i));
 }

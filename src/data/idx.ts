@@ -1,5 +1,5 @@
 /**
- * The IDX format of MNIST and Fashion-MNIST (http://yann.lecun.com/exdb/mnist/): a big-endian
+ * The IDX format of MNIST, Fashion-MNIST, KMNIST and EMNIST (http://yann.lecun.com/exdb/mnist/): a big-endian
  * header `00 00 <type> <ndims>`, then ndims big-endian u32 sizes, then the data, row-major.
  * We read only what those datasets use: uint8 images (3 dims) and uint8 labels (1 dim), raw or
  * gzipped. Every problem is a DataError naming the file, since these files come from users' disks
@@ -26,7 +26,7 @@ const UINT8 = 0x08;
 const TYPE_NAMES: Record<number, string> = {
   0x08: 'uint8', 0x09: 'int8', 0x0b: 'int16', 0x0c: 'int32', 0x0d: 'float32', 0x0e: 'float64',
 };
-const DAMAGED = 'The file is damaged or is not the official Fashion-MNIST file; replace it with a fresh copy.';
+const DAMAGED = 'The file is damaged or is not an IDX file (the MNIST layout); replace it with a fresh copy.';
 
 /** Parse uint8 images (magic 0x00000803), raw or gzip. */
 export async function parseIdxImages(bytes: Uint8Array, file: string): Promise<IdxImages> {

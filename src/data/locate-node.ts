@@ -98,7 +98,10 @@ async function isFile(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isFile() ?? false;
 }
 
-/** A ReadFile over a directory: a missing file is `undefined`, other failures (EACCES...) reject. */
+/**
+ * A ReadFile over a directory: a missing file is `undefined`, a directory in its place a DataError, other
+ * failures (EACCES...) reject.
+ */
 export function dirReader(dir: string): ReadFile {
   return async (name) => {
     try {
@@ -108,6 +111,9 @@ export function dirReader(dir: string): ReadFile {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      if (code === 'EISDIR') {
+        throw new DataError(`${join(dir, name)} is a directory, not a file`, 'Move that directory away and put the data file in its place.');
+      }
       throw e;
     }
   };

@@ -67,6 +67,9 @@ export function standardScalerAffine(scaler: StandardScaler): PixelAffine {
     if (s > 0) {
       scale[p] = 1 / s;
       shift[p] = -mean[p]! / s;
+      if (!Number.isFinite(scale[p]!) || !Number.isFinite(shift[p]!)) {
+        throw new DataError(`Pixel ${p} varies by only ${s} over the training images: standardising it overflows float32.`, "Rescale the images first, or use the 'scale01' or 'none' pre-processing.");
+      }
     }
   }
   return { scale, shift };

@@ -3,14 +3,19 @@
  * browser library builds, the bundled declarations), then `npm install <tarball>` into an empty
  * project in a temporary folder, and from there: both entries load in Node, a strict nodenext
  * TypeScript consumer type-checks without skipLibCheck, the `wgml` bin runs, a Vite browser app
- * bundles `wgml` without Dawn, and every examples/*.mjs runs with plain `node`.
+ * bundles `wgml` without Dawn and trains a CNN in Chromium, and every examples/*.mjs runs with
+ * plain `node`.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../browser/chromium.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const EXAMPLES = join(REPO, 'examples');
@@ -42,6 +47,51 @@ function expectSuccess(what: string, r: SpawnSyncReturns<string>): void {
 }
 
 const examples = existsSync(EXAMPLES) ? readdirSync(EXAMPLES).filter((f) => f.endsWith('.mjs')).sort() : [];
+
+/**
+ * A browser app as a user writes it: a CNN on synthetic 8x8 colour images (a square's quadrant is
+ * the class) trained, evaluated, used to predict, saved and reloaded; the result lands in the page.
+ */
+const BROWSER_APP = `import { requestGpu, Sequential, Conv2d, MaxPool2d, Flatten, Dense, createDataset, loadModel } from 'wgml';
+
+function images(count, seed) {
+  let s = seed;
+  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const x = new Uint8Array(count * 8 * 8 * 3);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const c = Math.floor(next() * 4);
+    labels[i] = c;
+    for (let y = 0; y < 8; y++) for (let xx = 0; xx < 8; xx++) for (let ch = 0; ch < 3; ch++) {
+      const inside = (xx >= 4) === (c % 2 === 1) && (y >= 4) === (c >= 2);
+      x[((i * 8 + y) * 8 + xx) * 3 + ch] = Math.floor(next() * 60) + (inside ? 150 : 0);
+    }
+  }
+  return { images: x, labels };
+}
+
+async function main() {
+  const gpu = await requestGpu();
+  const data = createDataset({ train: images(600, 1), test: images(200, 2), shape: [8, 8, 3] }, { preprocessing: 'scale01' });
+  const model = new Sequential({ input: [8, 8, 3], layers: [
+    new Conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }), new MaxPool2d({ poolSize: 2 }),
+    new Flatten(), new Dense({ units: 4, activation: 'softmax' })] });
+  await model.compile(gpu, { seed: 1 });
+  const history = await model.fit(data, { epochs: 4, batchSize: 32, lr: 0.01 });
+  const { accuracy } = await model.evaluate(data);
+  const some = data.test.images.subarray(0, 10 * 192);
+  const p = await model.predict(some);
+  const rowsSumToOne = Array.from({ length: 10 }, (_, r) => p.subarray(r * 4, r * 4 + 4).reduce((a, b) => a + b, 0)).every((t) => Math.abs(t - 1) < 1e-5);
+  const reloaded = loadModel(await model.save());
+  await reloaded.compile(gpu);
+  const q = await reloaded.predict(some);
+  document.body.dataset.result = JSON.stringify({ epochs: history.epochs.length, accuracy, rowsSumToOne, reloadedSame: p.every((v, i) => v === q[i]) });
+  reloaded.release();
+  model.release();
+  gpu.release();
+}
+main().catch((e) => { document.body.dataset.error = String((e && e.stack) || e); });
+`;
 
 describe('the npm package, installed from its tarball', { timeout: TEN_MINUTES }, () => {
   let work: string;
@@ -150,7 +200,7 @@ describe('the npm package, installed from its tarball', { timeout: TEN_MINUTES }
     writeFileSync(join(app, 'index.html'), '<!doctype html>\n<script type="module" src="./main.js"></script>\n');
     writeFileSync(
       join(app, 'main.js'),
-      "import { requestGpu } from 'wgml';\n\nrequestGpu().then((gpu) => { document.body.textContent = gpu.adapterInfo.description; gpu.release(); });\n",
+      BROWSER_APP,
     );
     // A plain object: the config lives outside the repo, where `vite` itself cannot be imported.
     writeFileSync(
@@ -168,6 +218,33 @@ describe('the npm package, installed from its tarball', { timeout: TEN_MINUTES }
     expect(code).toContain('navigator.gpu is missing'); // the stub took Dawn's place
     expect(code).not.toMatch(/import\(\s*["']webgpu["']\s*\)|from\s*["']webgpu["']|require\(\s*["']webgpu["']\s*\)/);
     expect(code).not.toMatch(/dawn\.node|["']node:[a-z_/]+["']/);
+  });
+
+  it('trains, evaluates, predicts, saves and reloads a CNN in Chromium from that bundle', async () => {
+    const dist = join(project, 'app', 'dist');
+    expect(existsSync(join(dist, 'index.html')), 'the browser app was not built').toBe(true);
+    const server = createServer((req, res) => {
+      const path = join(dist, decodeURIComponent((req.url ?? '/').split('?')[0]!).replace(/^\/$/, '/index.html'));
+      if (!path.startsWith(dist) || !existsSync(path)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Type': path.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(readFileSync(path));
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      await page.waitForFunction(() => document.body.dataset.result || document.body.dataset.error, null, { timeout: 300_000 });
+      const error = await page.evaluate(() => document.body.dataset.error);
+      expect(error).toBeUndefined();
+      const result = JSON.parse((await page.evaluate(() => document.body.dataset.result))!);
+      expect(result.epochs).toBe(4);
+      expect(result.accuracy).toBeGreaterThan(0.9);
+      expect(result.rowsSumToOne).toBe(true);
+      expect(result.reloadedSame).toBe(true);
+    } finally {
+      await browser.close();
+      server.close();
+    }
   });
 
   it('has examples to run', () => {
