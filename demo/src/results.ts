@@ -50,7 +50,7 @@ export class ResultsPanel {
     this.perClass.tBodies[0]!.replaceChildren(...rows);
 
     // Fashion-MNIST always has a test set.
-    const wrong = misclassified(test, data.test!, classes.length, GALLERY_LIMIT);
+    const wrong = misclassified(test, data.test!, data.shape, classes.length, GALLERY_LIMIT);
     this.gallery.replaceChildren(svgNode(misclassifiedGridSvg(wrong, classes, { title: `The first ${wrong.length} misclassified test images`, scale: 3 })));
     this.gallery.dataset.count = String(wrong.length);
   }

@@ -1,5 +1,6 @@
 import { createDataset, type DatasetArrays } from '../data/dataset';
 import type { Gpu } from '../gpu/device';
+import { GpuError } from '../errors';
 import { ModelRuntime } from '../models/runtime';
 import { summarize, type Summary } from './stats';
 import type { BenchModel } from './train-bench';
@@ -17,10 +18,11 @@ export interface PredictBenchResult {
 /**
  * Inference throughput: model.predict's path (upload the raw images batch by batch, gather and
  * pre-process on the GPU, the forward pass, softmax, one read back) over `batch`-image batches of
- * real test images, after one untimed repeat that compiles the predict program.
+ * real test images (halved until the adapter can bind them), after one untimed repeat that
+ * compiles the predict program.
  */
 export async function benchPredict(gpu: Gpu, data: DatasetArrays, spec: BenchModel, options: { batch?: number; repeats?: number; seed?: number } = {}): Promise<PredictBenchResult> {
-  const batch = options.batch ?? 1000;
+  let batch = options.batch ?? 1000;
   const repeats = Math.max(1, options.repeats ?? 5);
   const dataset = createDataset(data, { preprocessing: spec.preprocessing });
   const source = dataset.test ?? dataset.validation;
@@ -29,7 +31,17 @@ export async function benchPredict(gpu: Gpu, data: DatasetArrays, spec: BenchMod
   const runtime = await ModelRuntime.create(gpu, spec.build(), options.seed ?? 1, null);
   try {
     runtime.setAffine(dataset.affine);
-    await runtime.predict(images, count, batch);
+    // The largest batch up to the one asked for whose buffers this adapter can bind (the CNN's
+    // activations at 1,000 images exceed lavapipe's 128 MiB binding limit).
+    for (;;) {
+      try {
+        await runtime.predict(images, count, batch);
+        break;
+      } catch (e) {
+        if (!(e instanceof GpuError && /maxStorageBufferBindingSize/.test(e.message)) || batch === 1) throw e;
+        batch = Math.ceil(batch / 2);
+      }
+    }
     const rates: number[] = [];
     for (let r = 0; r < repeats; r++) {
       const start = performance.now();

@@ -4,7 +4,7 @@ import { Option } from 'commander';
 import type * as TfjsCompare from '../../bench/tfjs/compare';
 import {
   benchJson, benchPredict, benchTraining, ceilingLines, describeGpu, measureCeiling, MODEL_NAMES, textTable, trainingTable, UsageError,
-  type BenchJsonLine, type Ceiling, type PredictBenchResult, type TrainBenchResult,
+  type BenchJsonLine, type Ceiling, type FashionMnist, type PredictBenchResult, type TrainBenchResult,
 } from '../index';
 import { listOf, oneOf, positiveInt, positiveNumber } from './args';
 import { loadData, resolveModel, withGpu } from './context';
@@ -55,6 +55,9 @@ export function registerBench(program: Command): void {
       const models = await Promise.all((flags.model ? [flags.model] : MODEL_NAMES).map(resolveModel));
       if (compare && models.some((m) => !(MODEL_NAMES as readonly string[]).includes(m.name))) throw new UsageError('--compare tfjs measures the three seed models only.', 'Leave out --model, or pass one of them.');
       const data = await loadData(flags.data, say);
+      if (compare && !(data.shape.join('x') === '28x28x1' && data.train.images instanceof Uint8Array)) {
+        throw new UsageError('--compare tfjs measures the seed models on Fashion-MNIST (28x28x1 bytes).', 'Leave out --data, or pass Fashion-MNIST.');
+      }
       say(`machine: ${cpus().length} CPU cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
       let ceiling: Ceiling | null = null;
@@ -83,7 +86,7 @@ export function registerBench(program: Command): void {
             if (flags.json) emit({ ...benchJson(r, adapter, ceiling), predict_images_per_s: Number(p.imagesPerS.median.toFixed(1)), predict_batch: p.batch, load_average: load() });
             if (!compare) continue;
             const theirs = await compare.benchTfjs({
-              data, models: [name as (typeof MODEL_NAMES)[number]], backends: flags.tfjsBackends, seconds: flags.seconds, repeats: flags.repeats, wasmConvGrad: !!flags.tfjsWasmConvGrad, log: say,
+              data: data as FashionMnist, models: [name as (typeof MODEL_NAMES)[number]], backends: flags.tfjsBackends, seconds: flags.seconds, repeats: flags.repeats, wasmConvGrad: !!flags.tfjsWasmConvGrad, log: say,
             });
             tfjs.push(...theirs);
             if (flags.json) for (const t of theirs) emit({ ...tfjsJson(t, r), load_average: load() });

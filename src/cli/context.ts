@@ -1,12 +1,26 @@
 import { readFile, stat } from 'node:fs/promises';
-import { describeGpu, FIT_DEFAULTS, requestGpu, seedModel, Sequential, UsageError, MODEL_NAMES, type FashionMnist, type FitSettings, type Gpu, type ModelDefinition, type Preprocessing } from '../index';
-import { loadFashionMnistFromDisk } from '../node';
+import { DataError, describeGpu, FIT_DEFAULTS, requestGpu, seedModel, Sequential, UsageError, MODEL_NAMES, type DatasetArrays, type FitSettings, type Gpu, type ModelDefinition, type Preprocessing } from '../index';
+import { DATA_ENV, loadDatasetFromDisk, loadFashionMnistFromDisk } from '../node';
 
 /** Shared plumbing of the commands: data and model first (bad input fails before any GPU work), then the GPU. */
 
-export async function loadData(dir: string | undefined, log: (line: string) => void): Promise<FashionMnist> {
-  const data = await loadFashionMnistFromDisk(dir === undefined ? {} : { dir });
-  log(`data: ${data.source} (${data.train.labels.length.toLocaleString('en-US')} train, ${data.test.labels.length.toLocaleString('en-US')} test)`);
+/**
+ * The data `--data PATH` names (any format: IDX, CIFAR, .npz), else $WGML_DATA's (an error when it
+ * is wrong, never a fallback), else Fashion-MNIST from its usual places.
+ */
+export async function loadData(path: string | undefined, log: (line: string) => void): Promise<DatasetArrays> {
+  const fromEnv = process.env[DATA_ENV] || undefined;
+  let data: DatasetArrays;
+  if (path !== undefined || fromEnv !== undefined) {
+    data = await loadDatasetFromDisk((path ?? fromEnv)!).catch((e: unknown) => {
+      if (path === undefined && e instanceof DataError) throw new DataError(`$${DATA_ENV}: ${e.message.split('\n')[0]}`, e.hint ?? `Fix or unset $${DATA_ENV}.`);
+      throw e;
+    });
+  } else {
+    data = await loadFashionMnistFromDisk({ env: {} });
+  }
+  const classes = Array.isArray(data.classes) ? data.classes.length : data.classes;
+  log(`data: ${data.source} (${data.train.labels.length.toLocaleString('en-US')} train, ${(data.test?.labels.length ?? 0).toLocaleString('en-US')} test; ${data.shape.join('x')}, ${classes} classes)`);
   return data;
 }
 

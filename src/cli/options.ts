@@ -9,7 +9,7 @@ export const modelOption = (required = true) => {
   return required ? o.makeOptionMandatory() : o;
 };
 export const dataOption = () =>
-  new Option('--data <dir>', 'directory with the four Fashion-MNIST IDX files (default: $WGML_DATA, ./data/fashion-mnist, /usr/share/datasets/fashion-mnist)');
+  new Option('--data <path>', 'a dataset folder (IDX as MNIST, CIFAR-10/100 binary) or an .npz file (default: $WGML_DATA, else Fashion-MNIST from ./data/fashion-mnist or /usr/share/datasets/fashion-mnist)');
 export const epochsOption = () => new Option('-e, --epochs <n>', "epochs (default: the model's: the report's for the seed models)").argParser(positiveInt('--epochs'));
 export const batchOption = () => new Option('-b, --batch-size <n>', "batch size (default: the model's)").argParser(positiveInt('--batch-size'));
 export const lrOption = () => new Option('--lr <rate>', "learning rate (default: the model's)").argParser(positiveNumber('--lr'));

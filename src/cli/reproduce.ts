@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { markdownTable, MODEL_NAMES, perClassAccuracy, seedModel, type EpochRecord, type ModelName } from '../index';
+import { createDataset, markdownTable, MODEL_NAMES, perClassAccuracy, seedModel, type EpochRecord, type ModelName } from '../index';
 import { writeFileAtomic } from '../node';
 import { loadData, log, resolveModel, withGpu } from './context';
 import { dataOption, seedOption } from './options';
@@ -57,7 +57,7 @@ export function registerReproduce(program: Command): void {
         if (reused.has(name)) log(`${name}: reusing the finished run in ${join(flags.out, name)} (--retrain to train it again)`);
         results.push(reused.get(name) ?? trained.get(name)!);
       }
-      const report = reportMarkdown(results, data.classes, flags.out);
+      const report = reportMarkdown(results, createDataset(data).classes, flags.out);
       await writeFileAtomic(join(flags.out, 'REPORT.md'), new TextEncoder().encode(report));
       log(`\n${markdownTable(['model', 'report', 'ours'], MODEL_NAMES.map((n, i) => [n, pct(seedModel(n).reportedAccuracy), pct(results[i]!.testAccuracy)]))}`);
       log(`report: ${join(flags.out, 'REPORT.md')}`);

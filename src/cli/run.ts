@@ -106,7 +106,7 @@ export async function trainAndReport(gpu: Gpu, arrays: DatasetArrays, choice: Mo
       history: result.epochs,
       confusion: test.confusion,
       classes: data.classes,
-      misclassified: misclassified(test, data.test ?? data.validation, model.classes, 40),
+      misclassified: misclassified(test, data.test ?? data.validation, data.shape, model.classes, 40),
       modelSummary: model.summary(),
       meta: {
         model: model.name,

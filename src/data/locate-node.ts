@@ -63,8 +63,15 @@ export async function locateFashionMnist(options: LocateOptions = {}): Promise<L
   }
   const env = options.env ?? process.env;
   const fromEnv = env[DATA_ENV];
+  if (fromEnv) {
+    // Set on purpose, like --data: a wrong value is an error, not a reason to use other data.
+    const dir = resolve(cwd, fromEnv);
+    const problem = await whatIsMissing(dir);
+    if (problem === undefined) return { dir, origin: 'env' };
+    throw new DataError(`Fashion-MNIST not found in $${DATA_ENV}=${fromEnv} (${dir}): ${problem}`, `Fix or unset $${DATA_ENV}. ${GET_DATA_HINT}`);
+  }
   const candidates: { dir: string | undefined; origin: DataOrigin; label: string }[] = [
-    { dir: fromEnv ? resolve(cwd, fromEnv) : undefined, origin: 'env', label: `$${DATA_ENV}` },
+    { dir: undefined, origin: 'env', label: `$${DATA_ENV}` },
     { dir: resolve(cwd, DEFAULT_DATA_DIR), origin: 'cwd', label: `./${DEFAULT_DATA_DIR}` },
     { dir: options.systemDir ?? SYSTEM_DATA_DIR, origin: 'system', label: 'Debian package dataset-fashion-mnist' },
   ];
@@ -87,15 +94,24 @@ export async function whatIsMissing(dir: string): Promise<string | undefined> {
   if (d === undefined) return 'does not exist';
   if (!d.isDirectory()) return 'is not a directory';
   const missing: string[] = [];
+  const notFiles: string[] = [];
   for (const base of Object.values(FASHION_MNIST_FILES)) {
-    const present = await Promise.all([`${base}.gz`, base].map((n) => isFile(join(dir, n))));
-    if (!present.includes(true)) missing.push(`${base}(.gz)`);
+    const kinds = await Promise.all([`${base}.gz`, base].map((n) => kindOf(join(dir, n))));
+    if (kinds.includes('file')) continue;
+    const at = kinds.indexOf('other');
+    if (at >= 0) notFiles.push(at === 0 ? `${base}.gz` : base);
+    else missing.push(`${base}(.gz)`);
   }
-  return missing.length === 0 ? undefined : `missing ${missing.join(', ')}`;
+  const problems = [
+    ...(missing.length ? [`missing ${missing.join(', ')}`] : []),
+    ...notFiles.map((n) => `${n} is a directory (or other non-file), not a file`),
+  ];
+  return problems.length === 0 ? undefined : problems.join('; ');
 }
 
-async function isFile(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
+async function kindOf(path: string): Promise<'file' | 'other' | 'none'> {
+  const s = await stat(path).catch(() => undefined);
+  return s === undefined ? 'none' : s.isFile() ? 'file' : 'other';
 }
 
 /**

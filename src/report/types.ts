@@ -15,13 +15,12 @@ export const EPOCH_FIELDS = [
 
 /** A test image the model got wrong. */
 export interface Misclassified {
-  /** 28x28 grey bytes, row-major, 0 = background (as stored in the IDX file). */
+  /** The example's bytes as stored (HWC, row-major; float images scaled to bytes). */
   image: Uint8Array;
+  /** Its shape: [h, w, c] (c = 3 is drawn in colour), [h, w], or [features]. */
+  shape: readonly number[];
   trueLabel: number;
   predicted: number;
   /** Softmax probability of `predicted`, in [0, 1], when known. */
   confidence?: number;
 }
-
-/** Side of one Fashion-MNIST image. */
-export const IMAGE_SIDE = 28;

@@ -7,7 +7,7 @@ import type { Misclassified } from '../report/types';
  * from an evaluation of that split with probabilities. Float images are scaled to bytes over their
  * own range, for drawing.
  */
-export function misclassified(evaluation: Evaluation, split: DataSplit, classes: number, limit: number): Misclassified[] {
+export function misclassified(evaluation: Evaluation, split: DataSplit, shape: readonly number[], classes: number, limit: number): Misclassified[] {
   const probs = evaluation.probabilities;
   if (!probs) return [];
   const size = split.images.length / Math.max(1, split.count);
@@ -18,7 +18,7 @@ export function misclassified(evaluation: Evaluation, split: DataSplit, classes:
     for (let c = 1; c < classes; c++) if (probs[i * classes + c]! > probs[i * classes + predicted]!) predicted = c;
     const trueLabel = split.labels[i]!;
     if (predicted !== trueLabel) {
-      out.push({ image: asBytes(split.images.subarray(i * size, (i + 1) * size)), trueLabel, predicted, confidence: probs[i * classes + predicted]! });
+      out.push({ image: asBytes(split.images.subarray(i * size, (i + 1) * size)), shape, trueLabel, predicted, confidence: probs[i * classes + predicted]! });
     }
   }
   return out;

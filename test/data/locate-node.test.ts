@@ -57,9 +57,12 @@ describe('locateFashionMnist', () => {
     expect((await locateFashionMnist({ env: { WGML_DATA: '../env' }, cwd: dirs.cwd })).dir).toBe(dirs.env);
   });
 
-  it('skips an incomplete $WGML_DATA for the next source', async () => {
-    const r = await locateFashionMnist({ env: { WGML_DATA: dirs.partial }, cwd: dirs.emptyCwd, systemDir: dirs.system });
-    expect(r.origin).toBe('system');
+  it('treats an incomplete or missing $WGML_DATA as an error naming it, with no fallback', async () => {
+    const e = await locateError({ env: { WGML_DATA: dirs.partial }, cwd: dirs.emptyCwd, systemDir: dirs.system });
+    expect(e.message).toContain(`Fashion-MNIST not found in $WGML_DATA=${dirs.partial} (${dirs.partial}): missing t10k-images-idx3-ubyte(.gz), t10k-labels-idx1-ubyte(.gz)`);
+    const gone = await locateError({ env: { WGML_DATA: join(root, 'nope') }, cwd: dirs.emptyCwd, systemDir: dirs.system });
+    expect(gone.message).toMatch(/nope\): does not exist/);
+    expect(gone.hint).toMatch(/unset \$WGML_DATA/);
   });
 
   it('treats an explicit --data that lacks files as an error naming it, with no fallback', async () => {
@@ -70,26 +73,24 @@ describe('locateFashionMnist', () => {
   });
 
   it('lists every place looked and what was missing, and how to get the files', async () => {
-    const e = await locateError({ env: { WGML_DATA: dirs.partial }, cwd: dirs.emptyCwd, systemDir: join(root, 'no-system') });
+    const e = await locateError({ env: {}, cwd: dirs.emptyCwd, systemDir: join(root, 'no-system') });
     const lines = e.message.split('\n');
     expect(lines.slice(0, 4)).toEqual([
       'Fashion-MNIST not found. Looked in:',
-      `  ${dirs.partial} ($WGML_DATA): missing t10k-images-idx3-ubyte(.gz), t10k-labels-idx1-ubyte(.gz)`,
+      '  $WGML_DATA: not set',
       `  ${join(dirs.emptyCwd, DEFAULT_DATA_DIR)} (./data/fashion-mnist): does not exist`,
       `  ${join(root, 'no-system')} (Debian package dataset-fashion-mnist): does not exist`,
     ]);
     expect(e.hint).toMatch(/sudo apt-get install dataset-fashion-mnist/);
     expect(e.hint).toMatch(/wgml download/);
     expect(e.hint).toMatch(/fashion-mnist\.s3-website/);
-    const unset = await locateError({ env: {}, cwd: dirs.emptyCwd, systemDir: join(root, 'no-system') });
-    expect(unset.message).toContain('  $WGML_DATA: not set');
   });
 
-  it('does not count a directory named like a data file', async () => {
+  it('calls a directory named like a data file "not a file", not missing', async () => {
     const d = join(root, 'dir-not-file');
     await writeDataset(d, new Map([...tinyDataset()].slice(1)));
     await writeDataset(join(d, `${FASHION_MNIST_FILES.trainImages}.gz`), new Map());
-    expect((await locateError({ dir: d })).message).toMatch(/missing train-images-idx3-ubyte\(\.gz\)$/m);
+    expect((await locateError({ dir: d })).message).toMatch(/train-images-idx3-ubyte\.gz is a directory \(or other non-file\), not a file$/m);
   });
 
   it('loads what it finds', async () => {

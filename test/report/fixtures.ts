@@ -34,6 +34,7 @@ export const REPORT_CONFUSION = new Uint32Array([
 export function makeMisclassified(count: number): Misclassified[] {
   return Array.from({ length: count }, (_, k) => ({
     image: Uint8Array.from({ length: 784 }, (_, p) => ((p % 28) * 9 + k * 13) % 256),
+    shape: [28, 28, 1],
     trueLabel: k % 10,
     predicted: (k + 3) % 10,
     confidence: 0.5 + (k % 5) / 10,

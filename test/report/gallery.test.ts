@@ -42,7 +42,21 @@ describe('misclassified gallery (SVG)', () => {
 
   it('renders an empty list and rejects a wrong-sized image', () => {
     expect(select(parseSvg(misclassifiedGridSvg([], FASHION_MNIST_CLASSES)), 'image')).toHaveLength(0);
-    expect(() => misclassifiedGridSvg([{ image: new Uint8Array(10), trueLabel: 0, predicted: 1 }], FASHION_MNIST_CLASSES)).toThrow(/784/);
+    expect(() => misclassifiedGridSvg([{ image: new Uint8Array(10), shape: [28, 28, 1], trueLabel: 0, predicted: 1 }], FASHION_MNIST_CLASSES)).toThrow(/784/);
+  });
+
+  it('draws 3-channel images in colour, at their own size', () => {
+    // A 4x6 image: red left half, blue right half.
+    const image = Uint8Array.from({ length: 4 * 6 * 3 }, (_, i) => ((i % 18) < 9 ? [200, 10, 20] : [5, 30, 220])[i % 3]!);
+    const svg = misclassifiedGridSvg([{ image, shape: [4, 6, 3], trueLabel: 0, predicted: 1 }], ['cat', 'dog'], { scale: 2 });
+    const [img] = select(parseSvg(svg), 'image');
+    expect([img!.attrs.width, img!.attrs.height]).toEqual(['12', '8']);
+    const png = pngFromDataUri(img!.attrs.href!);
+    expect([png.width, png.height, png.channels]).toEqual([12, 8, 3]);
+    expect([...png.data.subarray(0, 3)]).toEqual([200, 10, 20]); // top left: red
+    expect([...png.data.subarray((12 - 1) * 3, 12 * 3)]).toEqual([5, 30, 220]); // top right: blue
+    const grid = decode(imagesToPng([{ image, shape: [4, 6, 3], trueLabel: 0, predicted: 1 }], 1, { scale: 1, gap: 0 }));
+    expect([grid.width, grid.height, grid.channels]).toEqual([6, 4, 3]);
   });
 });
 
