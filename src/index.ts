@@ -32,7 +32,10 @@ export type { Conv2dPadding } from './kernels/conv2d';
 export { MaxPool2d, type MaxPool2dOptions } from './layers/maxpool2d';
 export { Dropout, type DropoutOptions } from './layers/dropout';
 export { Flatten } from './layers/flatten';
-export type { Layer, LayerType, Shape } from './layers/layer';
+export type { Layer, LayerType, Shape, ParamSpec, LayerContext, BackwardContext, FusedDropout, Gate, ParamBindings } from './layers/layer';
+export type { Program, Op, Bind, TensorRef } from './graph/program';
+export type { KernelCall } from './gpu/kernel';
+export type { ParamLayout, ParamEntry } from './graph/params';
 export type { Activation } from './kernels/activation';
 export { Sequential, type SequentialConfig, type EvaluateOptions } from './models/sequential';
 export type { Evaluation } from './models/runtime';
@@ -58,22 +61,33 @@ export { CIFAR10_CLASSES } from './data/known-datasets';
 export { OPTIMIZERS, type OptimizerKind } from './optim/optimizer';
 export { FIT_DEFAULTS, fitSettingsProblem, type FitSettings } from './train/settings';
 export type { FitOptions, FitCallbacks, BatchProgress, EpochLogs, EpochRecord, History } from './train/fit';
-export type { TrainerState, EpochProgress } from './train/trainer';
+export type { Trainer, TrainerState, EpochProgress } from './train/trainer';
+export type { CompiledProgram, Mode } from './graph/compile';
+export type { MemoryPlan } from './graph/memory-plan';
 export type { Checkpoint } from './train/checkpoint';
 export { misclassified } from './train/misclassified';
+// PyTorch users: the state dict and code of the equivalent nn.Sequential (docs/weights.md)
+export { toTorch, encodeTorchExport, torchScript, TORCH_FORMAT, type TorchExport, type TorchModule, type TorchPreprocess } from './train/torch-export';
+export type { NamedTensor } from './io/safetensors';
 
 // Reports: pure functions from a run's numbers to text, SVG and PNG
 export { confusionTable, confusionSvg, confusionToJson, perClassAccuracy, overallAccuracy, shortClassName } from './report/confusion';
+export type { ConfusionSvgOptions } from './report/confusion';
 export { lossCurvesSvg, accuracyCurvesSvg, type CurveOptions } from './report/curves';
 export { misclassifiedGridSvg, imagesToPng, type GalleryOptions } from './report/gallery';
+export type { PngGridOptions } from './report/gallery';
 export { historyToCsv, historyFromCsv, historyToJson } from './report/history';
 export { markdownTable } from './report/markdown';
+export type { Align } from './report/markdown';
 export type { Misclassified } from './report/types';
 
 // Performance research: per-kernel profiles, throughput, the adapter's matmul ceiling
 export { profileTrainingStep, PROFILE_REPEATS, PROFILE_WARMUP, PROFILE_WARMUP_STEPS, type StepProfile } from './train/profile-step';
 export { byLayer, byShader, byTime, groupProfile, medianProfile, profileTable, type Profile, type KernelTiming, type ProfileMethod } from './gpu/profiler';
+export type { ProfileOptions } from './gpu/profiler';
 export { benchTraining, type BenchModel, type TrainBenchOptions, type TrainBenchResult } from './bench/train-bench';
 export { measureCeiling, type Ceiling } from './bench/ceiling';
+export type { CeilingOptions, MatmulPoint } from './bench/ceiling';
+export type { Summary } from './bench/stats';
 export { trainingTable, ceilingLines, benchJson, textTable, type BenchJsonLine } from './bench/format';
 export { benchPredict, type PredictBenchResult } from './bench/predict-bench';

@@ -4,16 +4,9 @@ import { linearGrid, type KernelCall } from '../gpu/kernel';
 import { matmul, matmulPlan, type MatmulShape } from '../kernels/matmul';
 import { cpuMs } from './stats';
 
-/**
- * What this adapter can do at best, measured with the runtime's own kernels: the fp32 GFLOP/s of
- * `matmul()` on large square matrices, and copy bandwidth (copyBufferToBuffer, and a trivial
- * vec4 copy kernel). A training step's GFLOP/s divided by the matmul figure says how much of the
- * machine the step uses. Each figure is the best of a few rounds, each round many dispatches in one
- * submit timed from submit to onSubmittedWorkDone (the adapter may be a software one on CPU cores
- * shared with other work: the best round is the least disturbed one).
- */
-
+/** measureCeiling's matmul figures for one size. */
 export interface MatmulPoint {
+  /** The side n of the n x n x n product. */
   size: number;
   /** Best round. */
   gflops: number;
@@ -21,22 +14,29 @@ export interface MatmulPoint {
   medianGflops: number;
   /** GFLOP per second of this process's CPU time in the best round (NaN in a browser): robust to other load on a software adapter. */
   gflopsPerCpuS: number;
+  /** Wall-clock ms per dispatch in the best round. */
   msPerDispatch: number;
   /** The kernel configuration matmul() chose. */
   plan: string;
 }
 
+/** The adapter's best measured compute and copy rates: what a training step's rates compare against. */
 export interface Ceiling {
+  /** describeGpu()'s one-line description of the adapter. */
   adapter: string;
+  /** One entry per size measured, in the order asked. */
   matmul: MatmulPoint[];
   /** The best matmul GFLOP/s over the sizes: the step's ceiling. */
   gflops: number;
   /** Bytes read + written per second, GB/s (1e9), copying `copyBytes`. */
   copyGbps: number;
+  /** The same for a vec4 copy kernel. */
   kernelCopyGbps: number;
+  /** Bytes copied per copy: the requested size, capped by the device's limits, a multiple of 16. */
   copyBytes: number;
 }
 
+/** What measureCeiling measures and for how long; every field is optional. */
 export interface CeilingOptions {
   /** Square matmul sizes (default 512, 1024). */
   sizes?: readonly number[];
@@ -48,6 +48,14 @@ export interface CeilingOptions {
   copyBytes?: number;
 }
 
+/**
+ * What this adapter can do at best, measured with the runtime's own kernels: the fp32 GFLOP/s of
+ * `matmul()` on large square matrices, and copy bandwidth (copyBufferToBuffer, and a trivial
+ * vec4 copy kernel). A training step's GFLOP/s divided by the matmul figure says how much of the
+ * machine the step uses. Each figure is the best of a few rounds, each round many dispatches in one
+ * submit timed from submit to onSubmittedWorkDone (the adapter may be a software one on CPU cores
+ * shared with other work: the best round is the least disturbed one).
+ */
 export async function measureCeiling(gpu: Gpu, options: CeilingOptions = {}): Promise<Ceiling> {
   const sizes = options.sizes ?? [512, 1024];
   const rounds = Math.max(1, options.rounds ?? 3);

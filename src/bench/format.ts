@@ -23,6 +23,7 @@ export const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(2);
 /** "5,912 ±4%": the median and the relative spread (max - min) / median. */
 export const withSpread = (s: Summary, digits = 0): string => `${thousands(s.median, digits)} ±${((s.spread * 100) / 2).toFixed(0)}%`;
 
+/** The ceiling as the indented text lines `wgml bench` prints: one per matmul size, one for the copies. */
 export function ceilingLines(c: Ceiling): string[] {
   return [
     `ceiling: ${c.adapter}`,
@@ -31,6 +32,10 @@ export function ceilingLines(c: Ceiling): string[] {
   ];
 }
 
+/**
+ * The training results as `wgml bench`'s text table, one row per model: medians with their spread,
+ * and GFLOP/s as a share of `ceiling` ('-' without one).
+ */
 export function trainingTable(results: readonly TrainBenchResult[], ceiling: Ceiling | null): string {
   const headers = ['model', 'batch', 'images/s', 'ms/step', 'CPU ms/step', 'epoch s', 'GFLOP/s', 'of ceiling', 'GFLOP/CPU-s', 'of ceiling', 'dispatches', 'plan MiB', 'params MiB', 'steps'];
   const cpuCeiling = ceiling ? ceilingPerCpuS(ceiling) : Number.NaN;
@@ -65,6 +70,11 @@ export function ceilingPerCpuS(c: Ceiling): number {
 /** The keys every `bench --json` line has; more may follow. */
 export const JSON_KEYS = ['model', 'batch', 'images_per_s', 'ms_per_step', 'gflops', 'adapter'] as const;
 
+/**
+ * One line of `wgml bench --json`, for wgml ('wgml') or a runtime compared with it (e.g. TensorFlow.js):
+ * snake_case keys, numbers rounded, null where a figure is not available. The keys shown are always
+ * present; more (ceiling, memory, CPU time) may follow.
+ */
 export interface BenchJsonLine {
   runtime: string;
   model: string;
@@ -76,6 +86,7 @@ export interface BenchJsonLine {
   [key: string]: unknown;
 }
 
+/** A training result as one `wgml bench --json` line, with its share of `ceiling` when given. */
 export function benchJson(r: TrainBenchResult, adapter: string, ceiling: Ceiling | null): BenchJsonLine {
   return {
     runtime: 'wgml',

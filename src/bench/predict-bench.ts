@@ -5,13 +5,16 @@ import { ModelRuntime } from '../models/runtime';
 import { summarize, type Summary } from './stats';
 import type { BenchModel } from './train-bench';
 
+/** One model's inference throughput (benchPredict). */
 export interface PredictBenchResult {
+  /** BenchModel.name. */
   model: string;
   /** Images per GPU batch of the predict program. */
   batch: number;
   /** Images per timed repeat. */
   images: number;
   repeats: number;
+  /** Images per second, wall clock, over the repeats. */
   imagesPerS: Summary;
 }
 

@@ -1,11 +1,13 @@
 /** Order statistics for timings taken on a shared, noisy machine: medians and spreads, never means alone. */
 
+/** The median, extremes and spread of a series of timings or rates. */
 export interface Summary {
   median: number;
   min: number;
   max: number;
   /** (max - min) / median: the relative spread of the samples, 0 for one sample. */
   spread: number;
+  /** How many values were summarised. */
   samples: number;
 }
 

@@ -10,24 +10,13 @@ import { cpuMs, rateSummary, summarize, type Summary } from './stats';
 /** A model to measure: how to build it, and its training settings (a seed model's, or a model file's). */
 export interface BenchModel {
   name: string;
+  /** A new, untrained model: called for each trainer the measurement makes. */
   build(): Sequential;
   fit: Pick<FitSettings, 'batchSize' | 'optimizer' | 'lr'>;
   preprocessing: Preprocessing;
 }
 
-/**
- * Steady-state training throughput of one model, measured on the training loop the model's fit()
- * runs: a loop over `steps` x batch training images makes each `trainEpoch` a run of exactly
- * `steps` real steps on real Fashion-MNIST batches, recorded as training records them (one pass and
- * one submit per step, a wait every 8 steps for the group before, no read back until the epoch's
- * end). The first epoch of each trainer is a warm-up (lavapipe compiles shaders at first use) and
- * is not counted. A short calibration trainer picks the number of steps per timed repeat so that
- * the repeats take about `seconds` in all.
- *
- * The one read back per repeat (the epoch's metrics) and the shuffled order written at its start
- * are counted: a real epoch pays them too, once per 1,875 steps instead of once per repeat.
- */
-
+/** How long and how benchTraining measures; every field is optional. */
 export interface TrainBenchOptions {
   /** Timed seconds per model, over all repeats (default 10). */
   seconds?: number;
@@ -37,18 +26,25 @@ export interface TrainBenchOptions {
   steps?: number;
   /** Default: the model's batch size. */
   batchSize?: number;
+  /** Seed of the weights, the shuffle and dropout (default 1). */
   seed?: number;
+  /** Hears one line per model before its timed repeats (batch, repeats x steps). */
   log?: (line: string) => void;
 }
 
+/** One model's training throughput; times are wall clock unless named CPU. */
 export interface TrainBenchResult {
+  /** BenchModel.name. */
   model: string;
+  /** Images per step. */
   batch: number;
   optimizer: string;
   /** Steps per timed repeat, and repeats. */
   steps: number;
   repeats: number;
+  /** Wall-clock ms per training step, over the timed repeats. */
   msPerStep: Summary;
+  /** Training images per second, over the timed repeats. */
   imagesPerS: Summary;
   /** CPU time of this process per step (NaN in a browser): less sensitive to other load than the wall clock. */
   cpuMsPerStep: Summary;
@@ -58,7 +54,9 @@ export interface TrainBenchResult {
   flopsPerStep: number;
   /** flopsPerStep over the median step time. */
   gflops: number;
+  /** Kernel dispatches in one training step. */
   dispatches: number;
+  /** GPU memory, bytes. */
   memory: {
     /** The step's transient tensors as planned, and with one buffer per tensor. */
     planned: number;
@@ -77,6 +75,19 @@ const CALIBRATION_STEPS = 4;
 const MIN_STEPS = 2;
 export const EPOCH_IMAGES = 60_000;
 
+/**
+ * Steady-state training throughput of one model, measured on the training loop the model's fit()
+ * runs: a loop over `steps` x batch training images makes each `trainEpoch` a run of exactly
+ * `steps` real steps on real batches of `data`, recorded as training records them (one pass and
+ * one submit per step, a wait every 8 steps for the group before, no read back until the epoch's
+ * end). The first epoch of each trainer is a warm-up (lavapipe compiles shaders at first use) and
+ * is not counted. A short calibration trainer picks the number of steps per timed repeat so that
+ * the repeats take about `seconds` in all.
+ *
+ * The one read back per repeat (the epoch's metrics) and the shuffled order written at its start
+ * are counted: a real epoch pays them too, once per epoch (1,875 steps for Fashion-MNIST at batch
+ * 32) instead of once per repeat. Throws a UsageError when the batch is larger than the training set.
+ */
 export async function benchTraining(gpu: Gpu, data: DatasetArrays, spec: BenchModel, options: TrainBenchOptions = {}): Promise<TrainBenchResult> {
   const { name } = spec;
   const d = spec.fit;

@@ -3,6 +3,7 @@ import { DataError, GpuError, InterruptedError, ShapeError, UsageError, WgmlErro
 import { registerBench } from './bench';
 import { registerDownload } from './download';
 import { registerEvaluate } from './evaluate';
+import { registerExport } from './export';
 import { registerProfile } from './profile';
 import { registerReproduce } from './reproduce';
 import { registerSelfcheck } from './selfcheck';
@@ -19,7 +20,7 @@ const program = new Command('wgml')
   .description('Train and evaluate the Fashion-MNIST models of the seed report on WebGPU.')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
-for (const register of [registerTrain, registerEvaluate, registerSummary, registerReproduce, registerSweep, registerSelfcheck, registerBench, registerProfile, registerDownload]) register(program);
+for (const register of [registerTrain, registerEvaluate, registerSummary, registerReproduce, registerSweep, registerSelfcheck, registerBench, registerProfile, registerDownload, registerExport]) register(program);
 
 /** Runs the command `argv` names; sets process.exitCode. */
 export async function runCommandLine(argv: readonly string[]): Promise<void> {

@@ -1,8 +1,15 @@
 import { GpuError } from '../errors';
 
+/**
+ * An optional WebGPU feature wgml requests when the adapter offers it; `Gpu.features` holds those
+ * the device got. 'timestamp-query': the profiler times each kernel on the GPU. 'subgroups':
+ * matmul and conv2d use subgroup kernels where subgroups are 8 lanes wide. 'shader-f16': requested,
+ * not used by any kernel yet.
+ */
+export type GpuFeature = 'timestamp-query' | 'shader-f16' | 'subgroups';
+
 /** The features this runtime uses when the adapter offers them. */
-const WANTED_FEATURES = ['timestamp-query', 'shader-f16', 'subgroups'] as const;
-export type GpuFeature = (typeof WANTED_FEATURES)[number];
+const WANTED_FEATURES = ['timestamp-query', 'shader-f16', 'subgroups'] as const satisfies readonly GpuFeature[];
 
 export interface AdapterDescription {
   vendor: string;

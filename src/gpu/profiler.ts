@@ -18,8 +18,10 @@ import type { KernelCall } from './kernel';
  * every run, is that floor; `spanMs` and the caller's own wall clock of a real step tell the rest.
  */
 
+/** How kernels were timed: 'timestamp' on the GPU's clock (timestamp-query), 'submit' on the wall clock per submit. */
 export type ProfileMethod = 'timestamp' | 'submit';
 
+/** How to profile: runs, warm-up and timing method. */
 export interface ProfileOptions {
   /** Timed runs over all the calls, averaged; default 10. */
   repeats?: number;
@@ -31,6 +33,7 @@ export interface ProfileOptions {
   beforeRun?: (run: number) => void;
 }
 
+/** One dispatch's GPU time over the timed runs, in ms, and the rates it reached. */
 export interface KernelTiming {
   /** Position in the call list. */
   index: number;
@@ -52,6 +55,7 @@ export interface KernelTiming {
   workgroups: readonly [number, number, number];
 }
 
+/** The GPU time of each dispatch of a list (one row each) and of the list as a whole, in ms per run. */
 export interface Profile {
   method: ProfileMethod;
   repeats: number;
@@ -357,8 +361,9 @@ export function byTime(profile: Profile): KernelTiming[] {
   return [...profile.rows].sort((a, b) => b.ms - a.ms || a.index - b.index);
 }
 
-/** Group keys for groupProfile: the shader and entry point ('matmul:main'), or the layer (the label's first word). */
+/** Group key for groupProfile, its default: the shader and entry point ('matmul:main'), to see time per kernel. */
 export const byShader = (r: KernelTiming): string => r.shader || r.label;
+/** Group key for groupProfile: the layer's name (the label's first word), to see time per layer. */
 export const byLayer = (r: KernelTiming): string => r.label.split(/\s+/)[0] ?? r.label;
 
 /**

@@ -20,6 +20,7 @@ import { Program, type TensorRef } from './program';
  * the optimiser's update, plan the memory, build the kernels.
  */
 
+/** What a program computes: a training step (forward, loss, backward, update), evaluation (forward and loss), or predict (forward and softmax). */
 export type Mode = 'train' | 'eval' | 'predict';
 
 /** The model's persistent buffers, shared by its train, eval and predict programs. */
@@ -43,10 +44,14 @@ export interface ProgramTail {
   update?(program: Program): void;
 }
 
+/** A program with its memory planned and every kernel built: a fixed list of dispatches for one batch size. */
 export interface CompiledProgram {
   readonly mode: Mode;
+  /** Examples per run: every buffer is sized for it (the last batch of an epoch may use fewer rows). */
   readonly batch: number;
+  /** The dispatches of one run, in order. */
   readonly calls: readonly KernelCall[];
+  /** Where the transient tensors live: bytes planned, and what one buffer per tensor would need. */
   readonly plan: MemoryPlan;
   /** The symbolic program the kernels were built from (ops, tensors, lifetimes). */
   readonly program: Program;
@@ -54,6 +59,10 @@ export interface CompiledProgram {
   readonly output: GPUBufferBinding | null;
   /** Records the whole program into `pass`. */
   encode(pass: GPUComputePassEncoder): void;
+  /**
+   * Frees the program's buffers; the model that compiled it calls this.
+   * @internal
+   */
   release(): void;
 }
 

@@ -20,6 +20,7 @@ export interface Interval {
   readonly last: number;
 }
 
+/** Which slot (GPU buffer) each transient tensor of a program gets, and what that saves. */
 export interface MemoryPlan {
   /** The slot of each tensor, by id. */
   readonly slotOf: ReadonlyMap<number, number>;

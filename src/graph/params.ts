@@ -7,15 +7,23 @@ import { sizeOf } from '../layers/layer';
  * the whole buffer, and a checkpoint is one read.
  */
 export interface ParamEntry {
+  /** The layer's index in the model's `layers`. */
   readonly layer: number;
   readonly layerName: string;
   readonly spec: ParamSpec;
   /** Offset in f32 elements; a multiple of ALIGN_ELEMENTS so it can be bound on its own. */
   readonly offset: number;
+  /** Elements of the tensor: the product of `spec.shape`. */
   readonly count: number;
 }
 
+/**
+ * Where each parameter tensor of a model sits in its one f32 parameter buffer (Sequential.params),
+ * and so in the Float32Array `getWeights()` returns: tensor `e` is
+ * `weights.subarray(e.offset, e.offset + e.count)`, row-major in `e.spec.shape`.
+ */
 export interface ParamLayout {
+  /** One per parameter tensor, in layer order, then each layer's paramSpecs order. */
   readonly entries: readonly ParamEntry[];
   /** Elements in the buffer, padding included (padding stays zero and gets zero gradient). */
   readonly totalElements: number;

@@ -18,6 +18,7 @@ export interface Op {
   readonly label: string;
   readonly reads: readonly TensorRef[];
   readonly writes: readonly TensorRef[];
+  /** Builds the op's kernels once the memory plan is known: `bind` gives each tensor's buffer range. */
   build(bind: Bind): Promise<KernelCall[]>;
 }
 
@@ -26,12 +27,14 @@ export class Program {
   readonly tensors: TensorRef[] = [];
   readonly ops: Op[] = [];
 
+  /** Declares a transient tensor of `bytes` bytes; it gets memory only if some op reads or writes it. */
   tensor(name: string, bytes: number): TensorRef {
     const t = { id: this.tensors.length, name, bytes };
     this.tensors.push(t);
     return t;
   }
 
+  /** Appends an op: ops run in the order they are added. */
   op(op: Op): void {
     this.ops.push(op);
   }

@@ -1,6 +1,7 @@
 import type { Gpu } from '../gpu/device';
 import { kernel, linearGrid, type Binding, type KernelCall } from '../gpu/kernel';
 
+/** An activation a layer fuses into its kernels; 'linear' is none. Softmax is separate: see Dense. */
 export type Activation = 'linear' | 'relu' | 'sigmoid';
 
 /** The activations a hidden layer's kernels apply. */

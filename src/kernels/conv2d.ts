@@ -3,6 +3,10 @@ import { eightLaneSubgroups, type Gpu } from '../gpu/device';
 import { kernel, linearGrid, type Binding, type KernelCall } from '../gpu/kernel';
 import { ACTIVATION_CODE, unusedBinding, type Activation } from './activation';
 
+/**
+ * Keras' padding modes: 'valid' adds none (output = floor((input - kernel) / stride) + 1); 'same'
+ * zero-pads so output = ceil(input / stride), the odd pixel going after the image (TensorFlow's rule).
+ */
 export type Conv2dPadding = 'same' | 'valid';
 
 /** A 2-D convolution layer's shape, Keras-style: NHWC activations, HWIO weights [kh, kw, cin, cout]. */

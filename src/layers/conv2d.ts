@@ -5,6 +5,7 @@ import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dGeometr
 import { sumRows, sumRowsScratchBytes } from '../kernels/reduce';
 import type { BackwardContext, Layer, LayerContext, ParamSpec, Shape } from './layer';
 
+/** Options of `new Conv2d(...)`, as Keras' Conv2D(filters, kernel_size, strides, padding, activation). Throws a ShapeError for a bad value. */
 export interface Conv2dOptions {
   /** Output channels. */
   filters: number;

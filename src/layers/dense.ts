@@ -5,6 +5,7 @@ import { sumRows, sumRowsScratchBytes } from '../kernels/reduce';
 import type { BackwardContext, Layer, LayerContext, ParamSpec, Shape } from './layer';
 import type { TensorRef } from '../graph/program';
 
+/** Options of `new Dense(...)`, as Keras' Dense(units, activation, name). Throws a ShapeError for a bad value. */
 export interface DenseOptions {
   /** Output features. */
   units: number;

@@ -3,11 +3,7 @@ import type { TensorRef } from '../graph/program';
 import { dropoutBackward, dropoutForward } from '../kernels/dropout';
 import { sizeOf, type BackwardContext, type Layer, type LayerContext, type Shape } from './layer';
 
-/**
- * Inverted dropout: while training, keep each value with probability 1 - rate and scale it by
- * 1 / (1 - rate); at inference, the identity (the layer is skipped). The mask is never stored:
- * backward recomputes it from the same seed, step and layer index (shaders/dropout.wgsl).
- */
+/** Options of `new Dropout(...)`, as Keras' Dropout(rate). Throws a ShapeError for a rate outside [0, 1). */
 export interface DropoutOptions {
   /** The fraction of values dropped while training, in [0, 1). */
   rate: number;
@@ -15,6 +11,11 @@ export interface DropoutOptions {
   name?: string;
 }
 
+/**
+ * Inverted dropout: while training, keep each value with probability 1 - rate and scale it by
+ * 1 / (1 - rate); at inference, the identity (the layer is skipped). The mask is never stored:
+ * backward recomputes it from the same seed, step and layer index (shaders/dropout.wgsl).
+ */
 export class Dropout implements Layer {
   readonly type = 'dropout' as const;
   readonly kind = 'Dropout';

@@ -10,8 +10,10 @@ export const formatShape = (shape: Shape): string => `(${['None', ...shape].join
 
 /** A trainable tensor a layer owns. */
 export interface ParamSpec {
+  /** Unique within the layer; the built-in layers use Keras' names, 'kernel' and 'bias'. */
   readonly name: string;
   readonly shape: Shape;
+  /** How compile() fills it: Glorot-uniform over fanIn and fanOut (Keras' kernel default), or zeros (biases). */
   readonly init: { kind: 'glorot-uniform'; fanIn: number; fanOut: number } | { kind: 'zeros' };
 }
 
@@ -56,6 +58,7 @@ export interface Gate {
   readonly y: TensorRef;
 }
 
+/** What a layer sees while it adds its backward ops: LayerContext plus the forward tensors and the gradients. */
 export interface BackwardContext extends LayerContext {
   readonly x: TensorRef;
   readonly y: TensorRef;
@@ -97,6 +100,10 @@ export interface Layer {
   readonly activation: Activation | 'softmax';
   /** The output shape, or a ShapeError naming this layer. */
   outputShape(input: Shape): Shape;
+  /**
+   * The trainable tensors this layer needs for `input` (e.g. Dense: `kernel` [in, units] and
+   * `bias` [units]), in the order they take in the model's parameter buffer; [] for none.
+   */
   paramSpecs(input: Shape): ParamSpec[];
   /** True when the layer's output is its input, reinterpreted (flatten): no op, no memory. */
   readonly aliasesInput?: boolean;
@@ -114,6 +121,11 @@ export interface Layer {
    * that layer's kernels (see fusesInputDropout), instead of giving it kernels of its own.
    */
   readonly dropoutRate?: number;
+  /**
+   * Adds the ops that compute `y` from `x` to `ctx.program` (called once while a program is
+   * compiled, not per step). `training` is false in evaluation and predict programs.
+   */
   forward(ctx: LayerContext, x: TensorRef, y: TensorRef, training: boolean): void;
+  /** Adds the ops that write dL/dx (when `ctx.dx` is set) and this layer's parameter gradients (`ctx.grads`). */
   backward(ctx: BackwardContext): void;
 }

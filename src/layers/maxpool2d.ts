@@ -3,6 +3,7 @@ import type { TensorRef } from '../graph/program';
 import { maxPoolBackward, maxPoolForward, maxPoolGeometry, maxPoolPlan, type MaxPoolShape } from '../kernels/maxpool';
 import { sizeOf, type BackwardContext, type Layer, type LayerContext, type Shape } from './layer';
 
+/** Options of `new MaxPool2d(...)`, as Keras' MaxPooling2D(pool_size, strides). Throws a ShapeError for a bad value. */
 export interface MaxPool2dOptions {
   /** Square (one number) or [height, width]; default 2. */
   poolSize?: number | readonly [number, number];

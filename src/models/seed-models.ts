@@ -13,10 +13,13 @@ import { Sequential } from './sequential';
  * settings, which are the defaults of `wgml train --model <name>`.
  */
 export const MODEL_NAMES = ['one-hidden', 'mlp', 'cnn'] as const;
+/** A seed model's name, as `seedModel()` and `wgml train --model` take it. */
 export type ModelName = (typeof MODEL_NAMES)[number];
 
+/** A seed model: its definition with the report's settings, and a way to build it untrained. */
 export interface SeedModel {
   readonly name: ModelName;
+  /** One line on the architecture, e.g. 'one hidden layer of 128 sigmoid units'. */
   readonly description: string;
   readonly definition: ModelDefinition;
   /** The report's training settings (epochs are the report's; the seed is 1, as every CLI run's default). */
@@ -24,6 +27,7 @@ export interface SeedModel {
   readonly data: Pick<DataSettings, 'preprocessing'>;
   /** The report's test accuracy, for side-by-side comparison. */
   readonly reportedAccuracy: number;
+  /** A new, untrained Sequential of this definition: compile(gpu) initialises its weights. */
   build(): Sequential;
 }
 
@@ -33,6 +37,10 @@ const DEFINITIONS: Record<ModelName, { definition: unknown; description: string;
   cnn: { definition: cnn, description: 'two 3x3 conv + max-pool blocks with dropout, then two dense layers', reportedAccuracy: 0.9199 },
 };
 
+/**
+ * The seed model called `name` ('one-hidden', 'mlp' or 'cnn'): `seedModel('cnn').build()` gives the
+ * report's CNN, `.fit` and `.data` its training settings. Throws a UsageError for any other name.
+ */
 export function seedModel(name: string): SeedModel {
   if (!(MODEL_NAMES as readonly string[]).includes(name)) {
     throw new UsageError(`Unknown model '${name}'.`, `Choose one of: ${MODEL_NAMES.join(', ')}, or pass a JSON model file.`);

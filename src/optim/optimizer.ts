@@ -20,7 +20,12 @@ export interface Optimizer {
   release(): void;
 }
 
+/** The optimisers fit() takes by name, for validating user input. */
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
+/**
+ * 'sgd': plain SGD, p -= lr * g (no momentum, no weight decay). 'adam': Adam with Keras' defaults
+ * (beta1 0.9, beta2 0.999, epsilon 1e-7). Both take `lr` from the fit settings.
+ */
 export type OptimizerKind = (typeof OPTIMIZERS)[number];
 
 export function createOptimizer(gpu: Gpu, kind: OptimizerKind, lr: number, count: number): Optimizer {

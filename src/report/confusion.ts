@@ -96,7 +96,9 @@ export function confusionTable(matrix: Uint32Array, classes: readonly string[]):
   return [fmt(header), rule, ...body.map(fmt), rule, fmt(footer)].join('\n') + '\n';
 }
 
+/** Options of confusionSvg. */
 export interface ConfusionSvgOptions {
+  /** Default 'Confusion matrix'. */
   title?: string;
   /** Side of one cell in pixels; default 46. */
   cell?: number;

@@ -8,7 +8,9 @@ import { line } from 'd3-shape';
 import { attrs, INK, n, svgDocument, text } from './svg';
 import type { EpochRecord } from './types';
 
+/** Options of lossCurvesSvg and accuracyCurvesSvg. */
 export interface CurveOptions {
+  /** Default 'Loss' or 'Accuracy'. */
   title?: string;
   /** Pixel size of the whole figure; default 640 x 400. */
   width?: number;

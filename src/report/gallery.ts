@@ -9,9 +9,11 @@ import { encode } from 'fast-png';
 import { attrs, esc, INK, svgDocument, text } from './svg';
 import type { Misclassified } from './types';
 
+/** Options of misclassifiedGridSvg. */
 export interface GalleryOptions {
   /** Images per row; default 10 (fewer if there are fewer examples). */
   columns?: number;
+  /** Default 'Misclassified examples'. */
   title?: string;
   /** Screen pixels per image pixel; default 4 (112 px tiles for 28x28 images). */
   scale?: number;
@@ -124,6 +126,7 @@ export function misclassifiedGridSvg(examples: readonly Misclassified[], classes
   return svgDocument(width, height, body, title);
 }
 
+/** Options of imagesToPng. */
 export interface PngGridOptions {
   /** Pixels per image pixel; default 2. */
   scale?: number;

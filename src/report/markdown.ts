@@ -2,6 +2,7 @@
  * Markdown helpers for REPORT.md. Columns are padded so the raw file reads as a table too.
  */
 
+/** A markdownTable column's alignment. */
 export type Align = 'left' | 'right' | 'center';
 
 /** Numbers, percentages and thousands-separated counts: what a reader compares by digit. */

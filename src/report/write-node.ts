@@ -12,11 +12,15 @@ import { imagesToPng, misclassifiedGridSvg } from './gallery';
 import { historyToCsv, historyToJson } from './history';
 import type { EpochRecord, Misclassified } from './types';
 
+/** A finished run's results, as writeRunArtifacts takes them. */
 export interface RunArtifacts {
+  /** Every epoch of the run (History.epochs). */
   history: readonly EpochRecord[];
   /** Row-major [C, C] counts on the validation set, row = true class. */
   confusion: Uint32Array;
+  /** Class names, indexed by label. */
   classes: readonly string[];
+  /** Examples for the gallery (misclassified()); none writes no misclassified.svg/.png. */
   misclassified: readonly Misclassified[];
   /** Keras-style model summary text (Sequential.summary()). */
   modelSummary: string;

@@ -42,8 +42,11 @@ export interface EpochLogs {
 
 /** Called during fit(); an async onEpochEnd is awaited (e.g. to save a checkpoint) before the next epoch. */
 export interface FitCallbacks {
+  /** Before each epoch's training pass; `epoch` counts from 1, `info` gives its steps and training images. */
   onEpochBegin?(epoch: number, info: { steps: number; images: number }): void;
+  /** Every few steps (each time the loop waits for the GPU, about every 8), not after every batch as in Keras. */
   onBatchEnd?(progress: BatchProgress): void;
+  /** After each epoch's training pass and validation; a thrown error ends fit() with it. */
   onEpochEnd?(record: EpochRecord, logs: EpochLogs): void | Promise<void>;
 }
 

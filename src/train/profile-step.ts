@@ -11,12 +11,16 @@ import { Trainer } from './trainer';
 export const PROFILE_WARMUP_STEPS = 8;
 /** Profiled steps by default, timed and untimed (`wgml profile --repeats / --warmup`, the demo). */
 export const PROFILE_REPEATS = 20;
+/** Untimed runs of the step's dispatches before the profiled ones, by default. */
 export const PROFILE_WARMUP = 2;
 
+/** What profileTrainingStep measured. */
 export interface StepProfile {
+  /** GPU time per dispatch of one training step. */
   profile: Profile;
   /** A real training step's wall-clock time (trainEpoch: one pass, one submit per step), ms. */
   trainStepMs: number;
+  /** Kernel dispatches in one training step. */
   dispatches: number;
 }
 

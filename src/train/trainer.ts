@@ -58,17 +58,25 @@ const STEPS_PER_FLUSH = 8;
  * the compiled training step and the epoch's metric accumulators. The model (its ModelRuntime) owns
  * the parameters and the inference programs. After `create`, an epoch records precompiled
  * dispatches and writes 16-byte uniforms; it reads back only at its end.
+ *
+ * Applications see it as `Sequential.trainingStep`, to inspect the step (its dispatches and
+ * memory); the model's fit(), checkpoint() and release() drive it.
  */
 export class Trainer {
   private globalStep = 0;
   private updates = 0;
 
   private constructor(
+    /** @internal */
     readonly runtime: ModelRuntime,
+    /** @internal */
     readonly settings: Readonly<TrainerSettings>,
+    /** @internal */
     readonly trainSplit: GpuSplit,
     private readonly grads: GPUBuffer,
+    /** @internal */
     readonly optimizer: Optimizer,
+    /** The compiled training step: `calls` are its dispatches, in the order one step runs them. */
     readonly trainProgram: CompiledProgram,
     private readonly trainMetrics: MetricsBuffer,
   ) {
@@ -81,6 +89,11 @@ export class Trainer {
   /** Staging buffers for progress reads that never stall a step: a copy is mapped only when idle. */
   private readonly peeks: { buffer: GPUBuffer; busy: boolean }[];
 
+  /**
+   * Uploads `train`, allocates the gradients and optimiser state, and compiles the step. Throws a
+   * UsageError when the batch is larger than the training set.
+   * @internal
+   */
   static async create(runtime: ModelRuntime, train: DataSplit, settings: TrainerSettings): Promise<Trainer> {
     const { gpu, model } = runtime;
     checkBatchFits(settings.batchSize, train.count);
@@ -125,6 +138,7 @@ export class Trainer {
     return this.runtime.gpu;
   }
 
+  /** Steps in one epoch: the training examples over the batch size, rounded up (the last batch may be short). */
   get stepsPerEpoch(): number {
     return Math.ceil(this.trainSplit.count / this.settings.batchSize);
   }
@@ -134,6 +148,7 @@ export class Trainer {
    * nothing). Calling trainEpoch() again with the same epoch continues it from there; exportState()
    * records the position, so a trainer that imports that state continues it too (e.g. in another
    * process).
+   * @internal
    */
   requestStop(): void {
     if (this.epochRunning) this.stopRequested = true;
@@ -149,6 +164,7 @@ export class Trainer {
   /**
    * One pass over the (shuffled) training set; returns its mean loss and accuracy. An epoch ended
    * early by requestStop() reports how many steps it took.
+   * @internal
    */
   async trainEpoch(epoch: number, onProgress?: (p: StepProgress) => void): Promise<EpochMetrics> {
     this.epochRunning = true;
@@ -253,7 +269,10 @@ export class Trainer {
       });
   }
 
-  /** Everything needed to continue this run exactly: parameters, optimiser state and counters. */
+  /**
+   * Everything needed to continue this run exactly: parameters, optimiser state and counters.
+   * @internal
+   */
   async exportState(): Promise<TrainerState> {
     const optimizer: Record<string, Float32Array> = {};
     const count = this.runtime.model.params.totalElements;
@@ -263,6 +282,11 @@ export class Trainer {
     return state;
   }
 
+  /**
+   * Continues from `state` (from exportState). Throws a UsageError when it does not fit this run:
+   * another optimiser or parameter count, or an epoch position with other steps per epoch.
+   * @internal
+   */
   importState(state: TrainerState): void {
     const progress = state.epochProgress;
     if (progress) {
@@ -297,6 +321,10 @@ export class Trainer {
     return { planned: this.trainProgram.plan.plannedBytes, naive: this.trainProgram.plan.naiveBytes };
   }
 
+  /**
+   * Frees the step's GPU memory (gradients, optimiser state, the step's buffers).
+   * @internal
+   */
   release(): void {
     this.trainProgram.release();
     this.optimizer.release();
