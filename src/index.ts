@@ -67,7 +67,7 @@ export type { MemoryPlan } from './graph/memory-plan';
 export type { Checkpoint } from './train/checkpoint';
 export { misclassified } from './train/misclassified';
 // PyTorch users: the state dict and code of the equivalent nn.Sequential (docs/weights.md)
-export { toTorch, encodeTorchExport, torchScript, TORCH_FORMAT, type TorchExport, type TorchModule, type TorchPreprocess } from './train/torch-export';
+export { toTorch, encodeTorchExport, torchScript, TORCH_FORMAT, type TorchExport, type TorchModule, type TorchModuleBase, type TorchPreprocess } from './train/torch-export';
 export type { NamedTensor } from './io/safetensors';
 
 // Reports: pure functions from a run's numbers to text, SVG and PNG

@@ -8,6 +8,7 @@
 import { DataError } from '../errors';
 import { gunzip, isGzip } from './gzip';
 
+/** The images of an IDX image file (magic 0x00000803). */
 export interface IdxImages {
   /** count x rows x cols bytes, row-major; owns its memory (never a view of the caller's input). */
   images: Uint8Array<ArrayBuffer>;
@@ -16,6 +17,7 @@ export interface IdxImages {
   cols: number;
 }
 
+/** The labels of an IDX label file (magic 0x00000801). */
 export interface IdxLabels {
   labels: Uint8Array<ArrayBuffer>;
   count: number;

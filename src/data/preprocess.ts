@@ -9,6 +9,7 @@ import { DataError } from '../errors';
 
 /** The pre-processing choices: none, x / 255, or per-pixel standardisation fitted on the training data. */
 export const PREPROCESSINGS = ['none', 'scale01', 'standardize'] as const;
+/** One of PREPROCESSINGS: 'none', 'scale01' (x / 255) or 'standardize' (per pixel, fitted on the training data). */
 export type Preprocessing = (typeof PREPROCESSINGS)[number];
 
 /** Per-pixel affine map, in float32 because that is what the GPU will use. */

@@ -29,6 +29,7 @@ export function urlReader(baseUrl: string, fetchImpl: typeof fetch = fetch): Rea
 /** Anything with a name and bytes, e.g. the File objects of an <input type=file> or a drop. */
 export interface NamedBlob {
   readonly name: string;
+  /** The file's bytes. */
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 

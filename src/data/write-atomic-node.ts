@@ -6,11 +6,16 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+/** Options of writeFileAtomic. */
 export interface AtomicWriteOptions {
   /** Runs after the temp file is complete and synced, before the rename: a fault-injection point for crash tests. */
   beforeRename?: () => void;
 }
 
+/**
+ * Writes `bytes` to `path` so that a reader (or a crash) sees the old file or the new one, never
+ * half of either: a temp file beside it, synced, then renamed over it.
+ */
 export async function writeFileAtomic(path: string, bytes: Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);

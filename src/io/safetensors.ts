@@ -6,6 +6,7 @@ import { DataError } from '../errors';
  * little-endian data. Readable by PyTorch, JAX, NumPy and others. We store only F32 tensors.
  */
 
+/** One tensor of a safetensors file (e.g. a PyTorch state-dict entry): f32 values, row-major in `shape`. */
 export interface NamedTensor {
   readonly name: string;
   readonly shape: readonly number[];

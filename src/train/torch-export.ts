@@ -27,7 +27,7 @@ import type { Sequential } from '../models/sequential';
 export const TORCH_FORMAT = 'wgml-torch/1';
 
 /** What every module has: its place in the nn.Sequential, where it comes from, its Python. */
-interface TorchModuleBase {
+export interface TorchModuleBase {
   /** Its index in the nn.Sequential: the prefix of its state-dict keys (`3.weight`). */
   readonly index: number;
   /** The wgml layer it comes from (an activation or a padding module names its layer too). */
@@ -60,6 +60,11 @@ export interface TorchPreprocess {
   readonly formula: string;
 }
 
+/**
+ * What toTorch returns: the model as the equivalent `torch.nn.Sequential` (its modules and Python
+ * source), its state dict, and the input it expects. encodeTorchExport writes it as a safetensors
+ * file; torchScript writes a Python script that loads that file.
+ */
 export interface TorchExport {
   /** The model's name. */
   readonly name: string;
