@@ -65,7 +65,7 @@ export type { Trainer, TrainerState, EpochProgress } from './train/trainer';
 export type { CompiledProgram, Mode } from './graph/compile';
 export type { MemoryPlan } from './graph/memory-plan';
 export type { Checkpoint } from './train/checkpoint';
-export { misclassified } from './train/misclassified';
+export { misclassified, imageBytes } from './train/misclassified';
 // PyTorch users: the state dict and code of the equivalent nn.Sequential (docs/weights.md)
 export { toTorch, encodeTorchExport, torchScript, TORCH_FORMAT, type TorchExport, type TorchModule, type TorchModuleBase, type TorchPreprocess } from './train/torch-export';
 export type { NamedTensor } from './io/safetensors';

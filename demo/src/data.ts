@@ -1,54 +1,81 @@
 /**
- * Getting Fashion-MNIST into the page: fetched from the server that serves the demo (the dev and
- * preview servers serve it at data/fashion-mnist/, see vite.config.ts), or the four IDX files a
- * person picks or drops. Either way wgml's loadFashionMnist decompresses (.gz, DecompressionStream)
- * and checks them; a run makes its dataset from these arrays with its own settings.
+ * Getting a dataset into the page: Fashion-MNIST fetched from the server that serves the demo (the
+ * dev and preview servers serve it at data/fashion-mnist/, see vite.config.ts), or any dataset the
+ * library reads, from files a person picks or drops: IDX files of any size and class count (MNIST,
+ * EMNIST…), CIFAR-10/100 binary batches, or one NumPy .npz (x_train, y_train, x_test, y_test), with
+ * a classes.txt (or batches.meta.txt) beside them for the class names. wgml's loadDataset picks
+ * the reader by the file names and checks the data; a run makes its dataset from these arrays with
+ * its own settings.
  */
-import { fileListReader, loadFashionMnist, urlReader, type FashionMnist } from '../../src/index';
+import {
+  FASHION_MNIST_CLASSES, fileListReader, loadDataset, loadFashionMnist, urlReader,
+  type FashionMnist, type LoadedDataset,
+} from '../../src/index';
 import { byId, count, describeError } from './dom';
+import { shapeText } from './models';
 
 /** Relative to the page, so a built site in any folder looks next to itself. */
 export const DATA_URL = 'data/fashion-mnist/';
+
+/** A loaded dataset: Fashion-MNIST from the server, or what loadDataset read from files. */
+export type DemoData = FashionMnist | LoadedDataset;
+
+/** True for Fashion-MNIST (by shape and class names), where the report's accuracies mean something. */
+export function isFashionMnist(data: DemoData): boolean {
+  return data.shape.join('x') === '28x28x1' && data.classes.length === FASHION_MNIST_CLASSES.length && data.classes.every((c, i) => c === FASHION_MNIST_CLASSES[i]);
+}
+
+/** "32x32x3, 10 classes (names from batches.meta.txt)". */
+export function describeData(data: DemoData): string {
+  const from = 'classesFrom' in data ? data.classesFrom : 'Fashion-MNIST';
+  const names = from === 'labels' ? 'numbered, no class names given' : `names from ${from}`;
+  return `${data.shape.join('x')}, ${data.classes.length} classes (${names})`;
+}
 
 export class DataPanel {
   private readonly status = byId('data-status');
   private readonly buttons = [byId('load-server', HTMLButtonElement), byId('data-files', HTMLInputElement)];
   private loading = false;
+  private blocked: string | null = null;
+  /** The data loaded last: it stays in use when other files are refused. */
+  private current: DemoData | null = null;
 
-  constructor(private readonly onLoaded: (data: FashionMnist) => void) {
+  /**
+   * `onLoaded` gets each dataset loaded; `onChosen` the files chosen with the panel's button (the
+   * page sorts them as it sorts dropped ones: a model file among them goes to the model picker).
+   */
+  constructor(private readonly onLoaded: (data: DemoData) => void, onChosen: (files: File[]) => void) {
     byId('load-server').addEventListener('click', () => void this.fromServer());
     const input = byId('data-files', HTMLInputElement);
     input.addEventListener('change', () => {
-      if (input.files?.length) void this.fromFiles([...input.files]);
+      const files = [...(input.files ?? [])];
       input.value = '';
-    });
-    const zone = byId('drop-zone');
-    // Dropping anywhere on the panel works; the zone lights up while something is dragged over it.
-    const panel = byId('data-panel');
-    panel.addEventListener('dragover', (e) => {
-      e.preventDefault();
-      zone.classList.add('over');
-    });
-    panel.addEventListener('dragleave', () => zone.classList.remove('over'));
-    panel.addEventListener('drop', (e) => {
-      e.preventDefault();
-      zone.classList.remove('over');
-      const files = [...(e.dataTransfer?.files ?? [])];
-      if (files.length) void this.fromFiles(files);
+      if (files.length) onChosen(files);
     });
   }
 
   fromServer(): Promise<void> {
     const base = new URL(DATA_URL, document.baseURI).href;
-    return this.load(() => loadFashionMnist(urlReader(base), base));
+    return this.load(() => loadFashionMnist(urlReader(base), base), ' Or choose the files yourself.');
   }
 
+  /** A dataset from files a person chose or dropped; loadDataset decides the layout from their names. */
   fromFiles(files: File[]): Promise<void> {
-    return this.load(() => loadFashionMnist(fileListReader(files), `the ${files.length} chosen file${files.length === 1 ? '' : 's'}`));
+    return this.load(() => loadDataset(fileListReader(files), 'dropped files', files.map((f) => f.name)), '');
   }
 
-  private async load(read: () => Promise<FashionMnist>): Promise<void> {
+  /** While a run uses the data, no other is loaded (`why` says so); null: loading is allowed again. */
+  block(why: string | null): void {
+    this.blocked = why;
+    for (const b of this.buttons) b.disabled = why !== null || this.loading;
+  }
+
+  private async load(read: () => Promise<DemoData>, afterHint: string): Promise<void> {
     if (this.loading) return;
+    if (this.blocked) {
+      this.show('error', this.blocked);
+      return;
+    }
     this.loading = true;
     for (const b of this.buttons) b.disabled = true;
     this.show('loading', 'Loading and decompressing…');
@@ -56,20 +83,59 @@ export class DataPanel {
     try {
       const data = await read();
       const seconds = (performance.now() - started) / 1000;
-      this.show('loaded', `Loaded ${count(data.train.labels.length)} training and ${count(data.test.labels.length)} test images (${data.shape[0]}x${data.shape[1]}) from ${data.source} in ${seconds.toFixed(1)} s.`);
+      const format = 'format' in data ? `, ${data.format}` : '';
+      this.show('loaded', `Loaded ${count(data.train.labels.length)} training and ${count(data.test.labels.length)} test images of ${describeData(data)} from ${data.source}${format} in ${seconds.toFixed(1)} s.`);
+      this.status.dataset.shape = shapeText(data.shape);
+      this.status.dataset.classes = String(data.classes.length);
+      this.current = data;
       this.onLoaded(data);
     } catch (e) {
       const { message, hint } = describeError(e);
-      this.show('error', hint ? `${message} ${hint} Or choose the files yourself.` : message);
-      console.error(e);
+      const still = this.current ? ` The page still uses the ${describeData(this.current)} images from ${this.current.source}.` : '';
+      this.show('error', `${hint ? `${message} ${hint}${afterHint}` : message}${still}`);
+      console.warn(e);
     } finally {
       this.loading = false;
-      for (const b of this.buttons) b.disabled = false;
+      for (const b of this.buttons) b.disabled = this.blocked !== null;
     }
   }
 
   private show(state: string, text: string): void {
     this.status.dataset.state = state;
     this.status.textContent = text;
+    delete this.status.dataset.shape;
+    delete this.status.dataset.classes;
   }
+}
+
+/**
+ * Files dropped anywhere on the page (a browser would otherwise open them in place of the page):
+ * `onFiles` gets them; the drop zones light up while files are dragged over the page.
+ */
+export function acceptDrops(onFiles: (files: File[]) => void): void {
+  const zones = () => document.querySelectorAll('.drop-zone');
+  let depth = 0;
+  const light = (on: boolean) => zones().forEach((z) => z.classList.toggle('over', on));
+  document.addEventListener('dragenter', (e) => {
+    if (!e.dataTransfer?.types.includes('Files')) return;
+    depth++;
+    light(true);
+  });
+  document.addEventListener('dragleave', () => {
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) light(false);
+  });
+  document.addEventListener('dragover', (e) => {
+    if (!e.dataTransfer?.types.includes('Files')) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  });
+  document.addEventListener('drop', (e) => {
+    depth = 0;
+    light(false);
+    const files = [...(e.dataTransfer?.files ?? [])];
+    if (files.length === 0) return;
+    e.preventDefault();
+    onFiles(files);
+  });
 }

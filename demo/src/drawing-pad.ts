@@ -1,12 +1,19 @@
 /**
- * A canvas to draw a garment on (white on black, like Fashion-MNIST), at ten times the model's
- * 28x28 input. The picture the model sees is the mean of each 10x10 block, shown beside the pad,
- * so soft edges become grey levels as in the dataset.
+ * A canvas to draw a garment (or a digit) on, white on black like Fashion-MNIST and MNIST, at ten
+ * times the model's 28x28 input. The picture the model sees is the mean of each 10x10 block, shown
+ * beside the pad, so soft edges become grey levels as in the dataset. Only for models that take
+ * 28x28 grey images (or 784 values): for any other, the page switches the pad off with a note.
  */
 import { byId } from './dom';
 
 /** The side of a Fashion-MNIST image, in pixels. */
 export const IMAGE_SIDE = 28;
+
+/** Whether the pad can draw for a model of this input shape: [28, 28, 1], or 784 values. */
+export function drawable(shape: readonly number[]): boolean {
+  return (shape.length === 3 && shape[0] === IMAGE_SIDE && shape[1] === IMAGE_SIDE && shape[2] === 1) ||
+    (shape.length === 1 && shape[0] === IMAGE_SIDE * IMAGE_SIDE);
+}
 
 export class DrawingPad {
   private readonly canvas = byId('pad', HTMLCanvasElement);
@@ -16,12 +23,14 @@ export class DrawingPad {
   private readonly previewCtx: CanvasRenderingContext2D;
   private last: { x: number; y: number } | null = null;
   private changed: (final: boolean) => void = () => {};
+  private enabled = true;
 
   constructor() {
     this.ctx = this.canvas.getContext('2d', { willReadFrequently: true })!;
     this.previewCtx = this.preview.getContext('2d')!;
     this.clear();
     this.canvas.addEventListener('pointerdown', (e) => {
+      if (!this.enabled) return;
       this.canvas.setPointerCapture(e.pointerId);
       this.last = this.point(e);
       this.dot(this.last);
@@ -45,6 +54,14 @@ export class DrawingPad {
       this.clear();
       this.changed(true);
     });
+  }
+
+  /** Drawing on or off (off: the model takes other images than 28x28 grey ones). */
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+    this.canvas.setAttribute('aria-disabled', String(!enabled));
+    byId('clear-pad', HTMLButtonElement).disabled = !enabled;
+    this.brush.disabled = !enabled;
   }
 
   /** Called after every change; `final` when a stroke ended (or the pad was cleared or replaced). */

@@ -1,38 +1,41 @@
 /**
  * The demo page: wires the panels together. Each concern lives in its own module: gpu.ts (the
- * device), device-lost.ts (what to do when it is lost), controls.ts (model and settings), data.ts
- * (Fashion-MNIST), training.ts (a run), progress.ts, charts.ts, results.ts, weights.ts,
- * drawing-pad.ts + predictor.ts + probabilities.ts, profile-panel.ts (one step's kernels, timed).
+ * device), device-lost.ts (what to do when it is lost), controls.ts (model and settings),
+ * models.ts (seed models and model files), data.ts (Fashion-MNIST from the server, any dataset from
+ * files), training.ts (a run), progress.ts, charts.ts, results.ts, weights.ts, drawing-pad.ts +
+ * predictor.ts + probabilities.ts, profile-panel.ts (one step's kernels, timed). Whether the data
+ * fits the chosen model is checked here (model.checkFits), whenever either or a setting changes.
  */
 import './style.css';
-import { seedModel, type EpochRecord, type FashionMnist, type Gpu, type SeedModel } from '../../src/index';
+import { createDataset, imageBytes, type Dataset, type EpochRecord, type Gpu, type Sequential } from '../../src/index';
 import { Curves } from './charts';
-import { Controls, seedModelNamed, type DemoSettings, type RunPhase } from './controls';
-import { DataPanel } from './data';
+import { Controls, type DemoSettings, type DraftSettings, type RunPhase } from './controls';
+import { acceptDrops, DataPanel, isFashionMnist, type DemoData } from './data';
 import { DeviceLostPanel, type LostOffer } from './device-lost';
 import { byId, count, describeError, duration, h, percent } from './dom';
-import { DrawingPad, IMAGE_SIDE } from './drawing-pad';
+import { drawable, DrawingPad, IMAGE_SIDE } from './drawing-pad';
 import { connectGpu, DeviceLostError, initGpu, isSoftwareAdapter, type GpuWatch } from './gpu';
+import { definitionModel, shapeText, type DemoModel } from './models';
 import { Predictor } from './predictor';
 import { ProbabilityBars } from './probabilities';
 import { ProfilePanel, profileDemoStep } from './profile-panel';
 import { ProgressBar } from './progress';
 import { ResultsPanel } from './results';
 import { evaluateWeights, TrainingRun, type RunCheckpoint, type TrainedModel } from './training';
-import { WeightsPanel } from './weights';
+import { WeightsPanel, type LoadedWeights } from './weights';
 
 /** The device in use; null when there is none, or it was lost. */
 let gpu: Gpu | null = null;
 /** A lost device, released just before a new one is acquired. */
 let lostGpu: Gpu | null = null;
-let data: FashionMnist | null = null;
+let data: DemoData | null = null;
 let trained: TrainedModel | null = null;
 let run: TrainingRun | null = null;
 /**
  * The run in progress, or the one a lost device interrupted: its settings and its checkpoint at
  * the end of its last finished epoch (null before the first). Null once a run ends otherwise.
  */
-let unfinished: { settings: DemoSettings; checkpoint: RunCheckpoint | null } | null = null;
+let unfinished: { settings: DemoSettings; checkpoint: RunCheckpoint | null; data: DemoData } | null = null;
 let software = false;
 
 const runStatus = byId('run-status');
@@ -52,24 +55,51 @@ function fail(e: unknown, where: string): void {
   console.error(e);
 }
 
-function showModel(seed: SeedModel): void {
-  const d = seed.fit;
-  byId('model-description').textContent =
-    `${seed.description}. Report: ${d.epochs} epochs, batch ${d.batchSize}, ${d.optimizer === 'adam' ? 'Adam' : 'SGD'} at ${d.lr}` +
-    `${d.patience === null ? '' : `, early stopping after ${d.patience} epochs without progress`}; pixels ${seed.data.preprocessing === 'standardize' ? 'standardised' : 'scaled to [0, 1]'}; ` +
-    `test accuracy ${percent(seed.reportedAccuracy)}.`;
-  byId('model-summary').textContent = seed.build().summary();
+const PIXELS = { standardize: 'standardised', scale01: 'scaled to [0, 1]', none: 'as they are' } as const;
+
+function showModel(m: DemoModel): void {
+  const d = m.fit;
+  const settings =
+    `${d.epochs} epochs, batch ${d.batchSize}, ${d.optimizer === 'adam' ? 'Adam' : 'SGD'} at ${d.lr}` +
+    `${d.patience === null ? '' : `, early stopping after ${d.patience} epochs without progress`}; pixels ${PIXELS[m.preprocessing]}`;
+  byId('model-description').textContent = m.reportedAccuracy !== undefined
+    ? `${m.description}. Report (Fashion-MNIST): ${settings}; test accuracy ${percent(m.reportedAccuracy)}.`
+    : `${m.description}. ${m.definition.train ? 'Its train block' : 'No train block, so the command line\'s defaults'}: ${settings}.`;
+  byId('model-summary').textContent = m.model.summary();
+  checkFit();
+}
+
+/** A dataset made with the settings as typed (pre-processing left out: the check needs none), kept while they stay the same. */
+let fitData: { data: DemoData; key: string; dataset: Dataset } | null = null;
+
+/** Why `model` cannot train on the page's data with `draft`'s settings (model.checkFits's words), or null. */
+function misfit(model: Sequential, draft: DraftSettings): { message: string; hint?: string } | null {
+  if (!data) return null;
+  try {
+    const key = JSON.stringify(draft.data);
+    if (fitData?.data !== data || fitData.key !== key) fitData = { data, key, dataset: createDataset(data, draft.data) };
+    model.checkFits(fitData.dataset, draft.batchSize);
+    return null;
+  } catch (e) {
+    return describeError(e);
+  }
+}
+
+/** The fits-the-data check for the chosen model: Start stays off, saying why, until it passes. */
+function checkFit(): void {
+  controls.setMisfit(misfit(controls.selected.model, controls.draft()));
+  updatePad();
 }
 
 const controls = new Controls({
   onModelChange: showModel,
+  onSettingsChange: () => checkFit(),
   onStart: () => void startRun(),
   onPause: () => run?.pause(),
   onResume: () => run?.resume(),
   onStop: () => run?.stop(),
   onProfile: () => void profileStep(),
 });
-showModel(controls.selected);
 
 const progress = new ProgressBar();
 const curves = new Curves(byId('loss-chart'), byId('accuracy-chart'));
@@ -79,16 +109,68 @@ const predictor = new Predictor();
 const bars = new ProbabilityBars();
 const weights = new WeightsPanel((loaded) => void useLoadedWeights(loaded));
 const profiler = new ProfilePanel();
+const modelStatus = byId('model-status');
 
 const dataPanel = new DataPanel((loaded) => {
   data = loaded;
-  controls.suggestSubset(software, loaded.train.labels.length, loaded.test.labels.length);
+  fitData = null;
+  controls.suggestSubset(software, loaded.train.labels.length, loaded.test.labels.length, isFashionMnist(loaded));
   controls.setReady(gpu !== null);
-  byId('sample-pad', HTMLButtonElement).disabled = false;
+  if (!trained) bars.empty(loaded.classes);
+  checkFit();
+}, (files) => void openFiles(files));
+showModel(controls.selected);
+
+/** A JSON model file becomes the picker's choice, its `train` block the settings' defaults. */
+async function loadModelFile(file: File): Promise<void> {
+  const show = (state: string, text: string) => {
+    modelStatus.dataset.state = state;
+    modelStatus.textContent = text;
+  };
+  if (controls.busy) {
+    show('error', `${file.name} was not loaded: a run (or a profile) is going. Load it when it ends.`);
+    return;
+  }
+  try {
+    const m = definitionModel(await file.text(), file.name, 'file');
+    controls.addModel(m);
+    show('loaded', `Loaded ${file.name}: ${m.name}, input ${shapeText(m.model.inputShape)}, ${m.model.classes} classes, ${m.model.paramCount.toLocaleString('en-US')} parameters.` +
+      `${m.definition.train ? ' Its train block gives the settings.' : ''}`);
+  } catch (e) {
+    const { message, hint } = describeError(e);
+    show('error', hint ? `${message} ${hint}` : message);
+  }
+}
+
+/**
+ * Files a person dropped (anywhere on the page) or chose: JSON model files go to the model picker,
+ * a .safetensors file to the weights panel, the rest is a dataset for loadDataset.
+ */
+async function openFiles(files: File[]): Promise<void> {
+  const models = files.filter((f) => /\.json$/i.test(f.name));
+  const weightFiles = files.filter((f) => /\.safetensors$/i.test(f.name));
+  const rest = files.filter((f) => !models.includes(f) && !weightFiles.includes(f));
+  for (const f of models) await loadModelFile(f);
+  if (rest.length > 0) await dataPanel.fromFiles(rest);
+  if (weightFiles[0]) await weights.load(weightFiles[0]);
+}
+
+acceptDrops((files) => void openFiles(files));
+const modelInput = byId('model-file', HTMLInputElement);
+modelInput.addEventListener('change', () => {
+  const files = [...(modelInput.files ?? [])];
+  modelInput.value = '';
+  void openFiles(files);
 });
 
-function setPhase(phase: RunPhase): void {
+/** The run's phase on the buttons; the data stays as it is while a run or a profile uses it. */
+function phaseChanged(phase: RunPhase): void {
   controls.setPhase(phase);
+  dataPanel.block(phase === 'idle' ? null : 'A run (or a profile) is using the data: load other data when it ends, or stop it.');
+}
+
+function setPhase(phase: RunPhase): void {
+  phaseChanged(phase);
   if (phase === 'pausing') status('pausing', 'Pausing within a few steps…');
   if (phase === 'paused') status('paused', 'Paused. Resume to go on where it stopped, or stop.');
   if (phase === 'stopping') status('stopping', 'Stopping within a few steps…');
@@ -115,24 +197,30 @@ async function startRun(): Promise<void> {
     status('error', describeError(e).message);
     return;
   }
-  await train(settings, null);
+  await train(settings, null, data);
 }
 
-/** Runs `settings` from the start, or after `from`'s last epoch (a run whose device was lost). */
-async function train(settings: DemoSettings, from: RunCheckpoint | null): Promise<void> {
-  if (!gpu || !data || run) return;
+/** The report's accuracy for a seed model, when the data is the report's (Fashion-MNIST). */
+function reported(model: DemoModel | undefined, on: DemoData): number | undefined {
+  return model && isFashionMnist(on) ? model.reportedAccuracy : undefined;
+}
+
+/** Runs `settings` on `theData` from the start, or after `from`'s last epoch (a run whose device was lost). */
+async function train(settings: DemoSettings, from: RunCheckpoint | null, theData: DemoData): Promise<void> {
+  if (!gpu || run) return;
   byId('app-error').hidden = true;
-  unfinished = { settings, checkpoint: from };
-  controls.setPhase('starting');
-  const upload = `${count(Math.min(settings.data.trainLimit, data.train.labels.length))} training images`;
+  unfinished = { settings, checkpoint: from, data: theData };
+  phaseChanged('starting');
+  const name = settings.model.name;
+  const upload = `${count(Math.min(settings.data.trainLimit, theData.train.labels.length))} training images`;
   const history: EpochRecord[] = [...(from?.history ?? [])];
   if (from) {
-    status('starting', `Resuming after epoch ${history.length}: uploading ${upload} and compiling ${settings.model} on the new device…`);
+    status('starting', `Resuming after epoch ${history.length}: uploading ${upload} and compiling ${name} on the new device…`);
     // The page still shows the run up to the checkpoint; only the cut-short epoch's running loss goes.
     curves.rewind(history.length);
     epochRows.replaceChildren(...history.map(epochRow));
   } else {
-    status('starting', `Uploading ${upload} and compiling ${settings.model}…`);
+    status('starting', `Uploading ${upload} and compiling ${name}…`);
     curves.reset(settings.fit.epochs);
     results.clear();
     epochRows.replaceChildren();
@@ -140,7 +228,6 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null): Promis
   progress.start(settings.fit.epochs);
   weights.setHistory(history);
   const started = performance.now();
-  const theData = data;
   try {
     run = await TrainingRun.create(gpu, theData, settings, {
       phase: setPhase,
@@ -151,12 +238,12 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null): Promis
       },
       evaluating: (what) => progress.evaluating(what),
       epochEnd: ({ record, checkpoint, test, data: dataset, trained: t }) => {
-        unfinished = { settings, checkpoint };
+        unfinished = { settings, checkpoint, data: theData };
         progress.epochEnd();
         history.push(record);
         curves.epoch(record);
         epochRows.append(epochRow(record));
-        results.show(test, dataset, `${t.name}, ${t.origin}`, seedModel(settings.model).reportedAccuracy);
+        results.show(test, dataset, `${t.name}, ${t.origin}`, reported(settings.model, theData));
         trained = t;
         weights.set(t);
         weights.setHistory(history);
@@ -186,7 +273,8 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null): Promis
     }
   } finally {
     run = null;
-    controls.setPhase('idle');
+    phaseChanged('idle');
+    updatePad();
   }
 }
 
@@ -201,7 +289,7 @@ async function profileStep(): Promise<void> {
     profiler.failed(describeError(e).message);
     return;
   }
-  controls.setPhase('profiling');
+  phaseChanged('profiling');
   const started = performance.now();
   try {
     const result = await profileDemoStep(gpu, data, settings, (text) => profiler.stage(text));
@@ -214,22 +302,59 @@ async function profileStep(): Promise<void> {
       fail(e, 'Profiling');
     }
   } finally {
-    controls.setPhase('idle');
+    phaseChanged('idle');
   }
 }
 
-async function useLoadedWeights(loaded: TrainedModel): Promise<void> {
-  const seed = seedModelNamed(loaded.name);
-  if (seed) controls.selectModel(seed.name);
+/** Class names for a model of `classes` classes: the data's when they are as many, else numbers. */
+function classNamesFor(classes: number): readonly string[] {
+  return data?.classes.length === classes ? data.classes : Array.from({ length: classes }, (_, i) => String(i));
+}
+
+/**
+ * Weights from a file (any architecture: loadModel rebuilds it). The picker shows the architecture
+ * (a seed model, a model file's, or a new entry); the weights are evaluated on the test set when
+ * they fit the data, and otherwise the weights panel says why not, naming both shapes.
+ */
+async function useLoadedWeights({ weights: bytes, model, file }: LoadedWeights): Promise<void> {
+  const loaded: TrainedModel = { weights: bytes, name: model.name, origin: file, inputShape: model.inputShape, classNames: classNamesFor(model.classes) };
+  const entry = controls.busy ? undefined : controls.find(model);
+  if (entry) controls.selectModel(entry.id);
+  else if (!controls.busy) controls.addModel(definitionModel(model.toJSON(), file, 'weights'));
   trained = loaded;
+  updatePad();
   predictPad();
-  if (!gpu || !data) return;
+  const text = `Loaded ${file}: ${model.name}, input ${shapeText(model.inputShape)}, ${model.classes} classes, ${model.paramCount.toLocaleString('en-US')} parameters.`;
+  if (!data) {
+    weights.set(loaded, `${text} Load data to evaluate it.`, 'loaded');
+    return;
+  }
+  const problem = misfit(model, { data: { preprocessing: 'none', validationSplit: 0, trainLimit: 1 } });
+  if (problem) {
+    weights.set(loaded, `${text} It does not fit the data, so it is not evaluated: ${problem.message}${problem.hint ? ` ${problem.hint}` : ''}`, 'misfit');
+    return;
+  }
+  weights.set(loaded, text, 'loaded');
+  if (!gpu) return;
   try {
     const { test, data: dataset } = await evaluateWeights(gpu, data, loaded, controls.read().data.testLimit);
-    results.show(test, dataset, `${loaded.name}, ${loaded.origin}`, seed?.reportedAccuracy);
+    results.show(test, dataset, `${loaded.name}, ${loaded.origin}`, reported(entry, data));
   } catch (e) {
     fail(e, 'Evaluating the loaded weights');
   }
+}
+
+/** The drawing pad: on for models that take 28x28 grey images (the trained one, else the chosen one), off with a note for others. */
+function updatePad(): void {
+  const shape = trained?.inputShape ?? controls.selected.model.inputShape;
+  const name = trained?.name ?? controls.selected.name;
+  const ok = drawable(shape);
+  pad.setEnabled(ok);
+  const note = byId('pad-note');
+  note.hidden = ok;
+  note.textContent = ok ? '' : `The drawing pad makes 28x28 grey pictures, for models that take [28, 28, 1] (or 784 values); ${name} takes ${shapeText(shape)}.`;
+  byId('draw-panel').dataset.state = ok ? 'ready' : 'unavailable';
+  byId('sample-pad', HTMLButtonElement).disabled = !ok || !data || !drawable(data.shape);
 }
 
 // The drawing pad: one prediction at a time; changes made meanwhile are predicted once it is done.
@@ -241,6 +366,10 @@ let nextCaption: string | null = null;
 
 function predictPad(): void {
   pad.updatePreview();
+  if (trained && !drawable(trained.inputShape)) {
+    bars.message(`Drawing is for models that take 28x28 grey images; ${trained.name} takes ${shapeText(trained.inputShape)}.`);
+    return;
+  }
   if (!trained) {
     bars.message('Train a model (one epoch is enough) or load weights, then draw.');
     return;
@@ -258,7 +387,7 @@ function predictPad(): void {
   const model = trained;
   const image = pad.updatePreview();
   predictor.probabilities(gpu, model, image)
-    .then((p) => bars.show(p, `${model.name}, ${model.origin}; ${caption}`))
+    .then((p) => bars.show(p, model.classNames, `${model.name}, ${model.origin}; ${caption}`))
     .catch((e) => bars.message(`Could not predict: ${describeError(e).message}`))
     .finally(() => {
       predicting = false;
@@ -282,11 +411,11 @@ pad.onChange((final) => {
 });
 
 byId('sample-pad').addEventListener('click', () => {
-  if (!data) return;
+  if (!data || !drawable(data.shape)) return;
   const i = Math.floor(Math.random() * data.test.labels.length);
   const pixels = IMAGE_SIDE * IMAGE_SIDE;
-  nextCaption = `test image ${i}, a ${data.classes[data.test.labels[i]!]}`;
-  pad.show(data.test.images.subarray(i * pixels, (i + 1) * pixels));
+  nextCaption = `test image ${i}: ${data.classes[data.test.labels[i]!]}`;
+  pad.show(imageBytes(data.test.images.subarray(i * pixels, (i + 1) * pixels)));
 });
 
 /** A lost device: say so, and offer what a new one can do (resume the run, if it has a checkpoint). */
@@ -317,8 +446,10 @@ async function reconnect(offer: LostOffer): Promise<void> {
   byId('app-error').hidden = true;
   controls.setReady(data !== null);
   predictPad();
-  if (offer.kind === 'resume') await train(offer.checkpoint.settings, offer.checkpoint);
-  else if (offer.kind === 'restart') await train(offer.settings, null);
+  // The interrupted run goes on with its own data, even if other data was loaded meanwhile.
+  const runData = unfinished?.data ?? data;
+  if (offer.kind === 'resume' && runData) await train(offer.checkpoint.settings, offer.checkpoint, runData);
+  else if (offer.kind === 'restart' && runData) await train(offer.settings, null, runData);
   else if (unfinished) {
     unfinished = null;
     status('idle', 'The interrupted run was left; start a new one when ready.');

@@ -1,4 +1,4 @@
-/** The ten class probabilities as labelled bars, the most likely class highlighted. */
+/** The model's class probabilities as labelled bars (one per class, by the classes' names), the most likely class highlighted. */
 import { FASHION_MNIST_CLASSES } from '../../src/index';
 import { byId, h, percent } from './dom';
 
@@ -7,17 +7,26 @@ export class ProbabilityBars {
   private readonly status = byId('prediction-status');
 
   constructor() {
-    this.list.replaceChildren(...FASHION_MNIST_CLASSES.map((name) => this.row(name, NaN, false)));
+    this.empty(FASHION_MNIST_CLASSES);
   }
 
-  show(probabilities: Float32Array, caption: string): void {
+  /** Empty bars for `classes` (before the first prediction, or when the model changes). */
+  empty(classes: readonly string[]): void {
+    this.list.replaceChildren(...classes.map((name) => this.row(name, NaN, false)));
+    this.list.dataset.state = 'empty';
+    delete this.list.dataset.sum;
+  }
+
+  /** `probabilities[i]` is class `classes[i]`'s. */
+  show(probabilities: Float32Array, classes: readonly string[], caption: string): void {
     let best = 0;
     probabilities.forEach((p, i) => (best = p > probabilities[best]! ? i : best));
-    this.list.replaceChildren(...FASHION_MNIST_CLASSES.map((name, i) => this.row(name, probabilities[i]!, i === best)));
+    const name = (i: number) => classes[i] ?? `class ${i}`;
+    this.list.replaceChildren(...Array.from(probabilities, (p, i) => this.row(name(i), p, i === best)));
     const sum = probabilities.reduce((a, b) => a + b, 0);
     this.list.dataset.state = 'ready';
     this.list.dataset.sum = String(sum);
-    this.status.textContent = `${FASHION_MNIST_CLASSES[best]}, ${percent(probabilities[best]!)} sure (${caption}).`;
+    this.status.textContent = `${name(best)}, ${percent(probabilities[best]!)} sure (${caption}).`;
   }
 
   message(text: string): void {
@@ -28,7 +37,7 @@ export class ProbabilityBars {
     const bar = h('span', { class: 'bar' });
     bar.style.width = `${Number.isFinite(p) ? 100 * p : 0}%`;
     return h('li', { class: best ? 'best' : undefined, 'data-class': name, 'data-probability': Number.isFinite(p) ? String(p) : undefined },
-      h('span', { class: 'name' }, name),
+      h('span', { class: 'name', title: name }, name),
       h('span', { class: 'track' }, bar),
       h('span', { class: 'num' }, Number.isFinite(p) ? percent(p) : ''));
   }

@@ -5,8 +5,8 @@
  * GB/s, then the same grouped by shader and by layer.
  */
 import {
-  byLayer, byShader, byTime, groupProfile, profileTable, profileTrainingStep, seedModel,
-  type FashionMnist, type Gpu, type KernelTiming, type StepProfile,
+  byLayer, byShader, byTime, groupProfile, profileTable, profileTrainingStep,
+  type DatasetArrays, type Gpu, type KernelTiming, type StepProfile,
 } from '../../src/index';
 import type { DemoSettings } from './controls';
 import { byId, count, duration, h } from './dom';
@@ -18,11 +18,11 @@ export interface DemoStepProfile extends StepProfile {
 }
 
 /** profileTrainingStep for the chosen model with the page's settings; rejects with a DeviceLostError if the device is lost meanwhile. */
-export async function profileDemoStep(gpu: Gpu, data: FashionMnist, settings: DemoSettings, stage: (text: string) => void): Promise<DemoStepProfile> {
+export async function profileDemoStep(gpu: Gpu, data: DatasetArrays, settings: DemoSettings, stage: (text: string) => void): Promise<DemoStepProfile> {
   const { batchSize, optimizer, lr, seed } = settings.fit;
-  const model = seedModel(settings.model).build();
+  const model = settings.model.build();
   const step = await unlessLost(gpu, profileTrainingStep(gpu, model, data, { batchSize, optimizer, lr, seed, preprocessing: settings.data.preprocessing }, {}, stage));
-  return { ...step, model: settings.model, batch: batchSize };
+  return { ...step, model: model.name, batch: batchSize };
 }
 
 export class ProfilePanel {

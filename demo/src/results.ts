@@ -2,13 +2,27 @@
  * The test set's results after each epoch (or for loaded weights): the confusion matrix as a
  * heat map with counts, accuracy per class, and a gallery of misclassified images. The figures
  * are wgml's report SVGs (confusionSvg, misclassifiedGridSvg), the same the command line writes
- * into a run's folder.
+ * into a run's folder. Any dataset: the class names and count are the dataset's, the confusion
+ * matrix's cells shrink for many classes, and the gallery draws colour images in colour, each
+ * image enlarged to about the size of a Fashion-MNIST one.
  */
 import { confusionSvg, misclassified, misclassifiedGridSvg, perClassAccuracy, type Dataset, type Evaluation } from '../../src/index';
 import { byId, count, h, percent, svgNode } from './dom';
 
 /** Gallery size: four rows of ten. */
 const GALLERY_LIMIT = 40;
+
+/**
+ * Confusion matrix cells: 40 px for ten classes, larger for fewer (so the grid stays as wide as its
+ * title), smaller for more (the SVG also scales down to the panel).
+ */
+const cellSize = (classes: number): number => (classes <= 10 ? Math.max(40, Math.round(240 / classes)) : Math.max(12, Math.round(400 / classes)));
+
+/** Gallery enlargement: tiles of about 84 px (28x28 at 3x), at most 6x for tiny images. */
+function galleryScale(shape: readonly number[]): number {
+  const side = shape.length === 3 ? Math.max(shape[0]!, shape[1]!) : Math.ceil(Math.sqrt(shape[0] ?? 1));
+  return Math.max(1, Math.min(6, Math.round(84 / side)));
+}
 
 export class ResultsPanel {
   private readonly summary = byId('test-summary');
@@ -24,6 +38,8 @@ export class ResultsPanel {
     this.perClass.tBodies[0]!.replaceChildren();
     this.gallery.replaceChildren();
     delete this.summary.dataset.accuracy;
+    delete this.gallery.dataset.count;
+    delete this.perClass.dataset.classes;
   }
 
   /** Everything from one evaluation of `data`'s test set; `what` says which model ("cnn, epoch 3"). */
@@ -34,7 +50,7 @@ export class ResultsPanel {
     this.summary.textContent = `Test accuracy ${percent(test.accuracy)} on ${count(test.rows)} images, loss ${test.meanLoss.toFixed(4)}${reported}.`;
     this.summary.dataset.accuracy = String(test.accuracy);
 
-    this.confusion.replaceChildren(svgNode(confusionSvg(test.confusion, classes, { title: `Test confusion matrix (${what})`, cell: 40 })));
+    this.confusion.replaceChildren(svgNode(confusionSvg(test.confusion, classes, { title: 'Test confusion matrix', cell: cellSize(classes.length) })));
 
     const acc = perClassAccuracy(test.confusion);
     const worst = Math.min(...acc.filter(Number.isFinite));
@@ -48,10 +64,19 @@ export class ResultsPanel {
         h('td', { class: 'bar-cell' }, bar));
     });
     this.perClass.tBodies[0]!.replaceChildren(...rows);
+    this.perClass.dataset.classes = String(classes.length);
 
-    // Fashion-MNIST always has a test set.
-    const wrong = misclassified(test, data.test!, data.shape, classes.length, GALLERY_LIMIT);
-    this.gallery.replaceChildren(svgNode(misclassifiedGridSvg(wrong, classes, { title: `The first ${wrong.length} misclassified test images`, scale: 3 })));
+    // The evaluated split: the test set (every dataset the page loads has one).
+    const split = data.test ?? data.validation;
+    const wrong = misclassified(test, split, data.shape, classes.length, GALLERY_LIMIT);
     this.gallery.dataset.count = String(wrong.length);
+    if (wrong.length === 0) {
+      const text = test.correct === test.rows
+        ? `No misclassified images: all ${count(test.rows)} test images are classified correctly.`
+        : 'This evaluation has no class probabilities, so the misclassified images cannot be shown.';
+      this.gallery.replaceChildren(h('p', { class: 'status', 'data-state': test.correct === test.rows ? 'done' : '' }, text));
+      return;
+    }
+    this.gallery.replaceChildren(svgNode(misclassifiedGridSvg(wrong, classes, { title: `The first ${wrong.length} misclassified test images`, scale: galleryScale(data.shape) })));
   }
 }

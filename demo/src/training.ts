@@ -1,5 +1,5 @@
 /**
- * One training run on wgml's public API: a seed model compiled on the page's GPU and trained by
+ * One training run on wgml's public API: the chosen model (a seed model or a model file) compiled on the page's GPU and trained by
  * `model.fit`, which evaluates the test set after each epoch, plus pause and stop. Both abort fit's
  * signal, so they act within a few steps; resuming a pause calls fit again with the same settings
  * and the epochs so far, and the model continues the stopped epoch exactly where it stopped. After
@@ -7,8 +7,8 @@
  * device was lost continues on a new device exactly as if never interrupted.
  */
 import {
-  createDataset, loadCheckpoint, loadModel, seedModel,
-  type BatchProgress, type Dataset, type EpochRecord, type Evaluation, type FashionMnist, type FitCallbacks, type Gpu, type History, type Sequential, type TrainerState,
+  createDataset, loadCheckpoint, loadModel,
+  type BatchProgress, type Dataset, type DatasetArrays, type EpochRecord, type Evaluation, type FitCallbacks, type Gpu, type History, type Sequential, type TrainerState,
 } from '../../src/index';
 import type { DemoSettings, RunPhase } from './controls';
 import { DeviceLostError, unlessLost } from './gpu';
@@ -20,6 +20,10 @@ export interface TrainedModel {
   readonly name: string;
   /** "epoch 3" or "weights.safetensors": for captions. */
   readonly origin: string;
+  /** The model's input shape: the drawing pad draws for [28, 28, 1] (or [784]) only. */
+  readonly inputShape: readonly number[];
+  /** Its classes' names, in label order (the dataset's it was trained on, or numbered). */
+  readonly classNames: readonly string[];
 }
 
 /**
@@ -77,10 +81,12 @@ export class TrainingRun {
    * training state the run continues. The run starts with `run()`. Rejects with a DeviceLostError
    * if the device is lost meanwhile.
    */
-  static async create(gpu: Gpu, arrays: FashionMnist, settings: DemoSettings, events: RunEvents, from: RunCheckpoint | null = null): Promise<TrainingRun> {
+  static async create(gpu: Gpu, arrays: DatasetArrays, settings: DemoSettings, events: RunEvents, from: RunCheckpoint | null = null): Promise<TrainingRun> {
     const checkpoint = from && loadCheckpoint(from.bytes, "the run's last checkpoint");
-    const model = checkpoint?.model ?? seedModel(settings.model).build();
+    const model = checkpoint?.model ?? settings.model.build();
     const data = createDataset(arrays, settings.data);
+    // Before the GPU: a model that does not take these images is a ShapeError naming both shapes.
+    model.checkFits(data, settings.fit.batchSize);
     await unlessLost(gpu, model.compile(gpu, { seed: settings.fit.seed }));
     return new TrainingRun(gpu, model, data, settings, events, checkpoint?.history ?? [], checkpoint?.state);
   }
@@ -184,10 +190,10 @@ export class TrainingRun {
         events.epochEnd({
           record,
           checkpoint: { settings, history: [...history], bytes },
-          // testEachEpoch, and Fashion-MNIST has a test set.
+          // testEachEpoch, and every dataset the page loads has a test set.
           test: test!,
           data,
-          trained: { weights, name: model.name, origin: `epoch ${record.epoch}` },
+          trained: { weights, name: model.name, origin: `epoch ${record.epoch}`, inputShape: model.inputShape, classNames: data.classes },
         });
       },
     };
@@ -195,11 +201,12 @@ export class TrainingRun {
 }
 
 /** The first `testLimit` test images, and their evaluation (with probabilities) by weights that were not trained in this page. */
-export async function evaluateWeights(gpu: Gpu, arrays: FashionMnist, trained: TrainedModel, testLimit: number): Promise<{ test: Evaluation; data: Dataset }> {
+export async function evaluateWeights(gpu: Gpu, arrays: DatasetArrays, trained: TrainedModel, testLimit: number): Promise<{ test: Evaluation; data: Dataset }> {
   // Only the test set is used, and the model brings its own pre-processing: one training image will do.
   const data = createDataset(arrays, { trainLimit: 1, testLimit });
   const model = loadModel(trained.weights, trained.origin);
   try {
+    model.checkFits(data);
     await model.compile(gpu);
     return { test: await model.evaluate(data, { probabilities: true }), data };
   } finally {

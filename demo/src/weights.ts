@@ -1,11 +1,19 @@
 /**
  * Downloading the trained weights as safetensors (model.save(): the file `wgml train` writes, which
- * `wgml evaluate` and PyTorch read) and loading such a file back (loadModel).
+ * `wgml evaluate` and PyTorch read) and loading such a file back (loadModel, which rebuilds any
+ * architecture from the file). Whether loaded weights fit the page's data is the page's check
+ * (model.checkFits), made by whoever receives them.
  */
-import { DataError, FASHION_MNIST_CLASSES, historyToCsv, loadModel, type EpochRecord } from '../../src/index';
+import { historyToCsv, loadModel, type EpochRecord, type Sequential } from '../../src/index';
 import { byId, describeError, download } from './dom';
-import { IMAGE_SIDE } from './drawing-pad';
 import type { TrainedModel } from './training';
+
+/** A weights file that was read: its bytes, the model they rebuild (not compiled), and the file's name. */
+export interface LoadedWeights {
+  weights: Uint8Array;
+  model: Sequential;
+  file: string;
+}
 
 export class WeightsPanel {
   private readonly status = byId('weights-status');
@@ -14,41 +22,44 @@ export class WeightsPanel {
   private current: TrainedModel | null = null;
   private history: EpochRecord[] = [];
 
-  constructor(onLoaded: (trained: TrainedModel) => void) {
+  constructor(private readonly onLoaded: (loaded: LoadedWeights) => void) {
     this.downloadButton.addEventListener('click', () => this.download());
     this.historyButton.addEventListener('click', () => {
       const name = this.current?.name ?? 'run';
       download(historyToCsv(this.history), `${name}-history.csv`, 'text/csv');
     });
     const input = byId('weights-file', HTMLInputElement);
-    input.addEventListener('change', async () => {
+    input.addEventListener('change', () => {
       const file = input.files?.[0];
       input.value = '';
-      if (!file) return;
-      try {
-        const weights = new Uint8Array(await file.arrayBuffer());
-        // Read here to check the file; the drawing pad and the evaluation compile it on the GPU.
-        const model = loadModel(weights, file.name);
-        if (model.inputSize !== IMAGE_SIDE * IMAGE_SIDE || model.classes !== FASHION_MNIST_CLASSES.length) {
-          throw new DataError(`${file.name} holds ${model.name}, which takes ${model.inputSize} values and predicts ${model.classes} classes: not a Fashion-MNIST model (${IMAGE_SIDE}x${IMAGE_SIDE} images, ${FASHION_MNIST_CLASSES.length} classes).`);
-        }
-        const trained: TrainedModel = { weights, name: model.name, origin: file.name };
-        this.set(trained, `Loaded ${file.name}: ${model.name}, ${model.paramCount.toLocaleString('en-US')} parameters.`);
-        this.status.dataset.state = 'loaded';
-        onLoaded(trained);
-      } catch (e) {
-        const { message, hint } = describeError(e);
-        this.status.textContent = hint ? `${message} ${hint}` : message;
-        this.status.dataset.state = 'error';
-      }
+      if (file) void this.load(file);
     });
   }
 
-  /** The model to offer for download (the latest epoch's, or loaded weights). */
-  set(trained: TrainedModel | null, text?: string): void {
+  /** Reads a weights file (chosen, or dropped on the page) and hands the model on. */
+  async load(file: File): Promise<void> {
+    try {
+      const weights = new Uint8Array(await file.arrayBuffer());
+      // Read here to check the file; the drawing pad and the evaluation compile it on the GPU.
+      const model = loadModel(weights, file.name);
+      this.onLoaded({ weights, model, file: file.name });
+    } catch (e) {
+      this.error(e);
+    }
+  }
+
+  /** Shows `e` (a typed error's message and hint) as the panel's status. */
+  error(e: unknown): void {
+    const { message, hint } = describeError(e);
+    this.status.textContent = hint ? `${message} ${hint}` : message;
+    this.status.dataset.state = 'error';
+  }
+
+  /** The model to offer for download (the latest epoch's, or loaded weights); `state` for the status line. */
+  set(trained: TrainedModel | null, text?: string, state?: string): void {
     this.current = trained;
     this.downloadButton.disabled = !trained;
-    this.status.dataset.state = trained ? 'ready' : '';
+    this.status.dataset.state = state ?? (trained ? 'ready' : '');
     this.status.textContent = text ?? (trained ? `Ready: ${trained.name} after ${trained.origin}.` : '');
   }
 

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
-import { DataError, describeGpu, FIT_DEFAULTS, requestGpu, seedModel, Sequential, UsageError, MODEL_NAMES, type DatasetArrays, type FitSettings, type Gpu, type ModelDefinition, type Preprocessing } from '../index';
+import { join } from 'node:path';
+import { DataError, describeGpu, FIT_DEFAULTS, loadModel, requestGpu, seedModel, Sequential, UsageError, MODEL_NAMES, type DatasetArrays, type FitSettings, type Gpu, type ModelDefinition, type Preprocessing } from '../index';
 import { DATA_ENV, loadDatasetFromDisk, loadFashionMnistFromDisk } from '../node';
 
 /** Shared plumbing of the commands: data and model first (bad input fails before any GPU work), then the GPU. */
@@ -83,4 +84,21 @@ export async function resolveModel(value: string): Promise<ModelChoice> {
     preprocessing: t.preprocessing ?? 'none',
     build: () => Sequential.fromJSON(definition),
   };
+}
+
+const WEIGHTS_HINT = 'Pass a weights.safetensors file or the results folder that `wgml train` wrote.';
+
+/** The model in `--weights PATH` (a weights file, or a results folder holding weights.safetensors), and the file it came from. */
+export async function loadWeights(path: string): Promise<{ model: Sequential; file: string }> {
+  const info = await stat(path).catch(() => {
+    throw new DataError(`No weights at '${path}'.`, WEIGHTS_HINT);
+  });
+  const file = info.isDirectory() ? join(path, 'weights.safetensors') : path;
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch (e) {
+    throw new DataError(`Cannot read '${file}': ${(e as Error).message}`, WEIGHTS_HINT);
+  }
+  return { model: loadModel(bytes, file), file };
 }

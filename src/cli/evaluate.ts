@@ -1,11 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { confusionTable, createDataset, DataError, loadModel, perClassAccuracy } from '../index';
-import { loadData, log, withGpu } from './context';
+import { confusionTable, createDataset, perClassAccuracy } from '../index';
+import { loadData, loadWeights, log, withGpu } from './context';
 import { dataOption } from './options';
-
-const WEIGHTS_HINT = 'Pass a weights.safetensors file or the results folder that `wgml train` wrote.';
 
 export function registerEvaluate(program: Command): void {
   program
@@ -14,8 +10,7 @@ export function registerEvaluate(program: Command): void {
     .requiredOption('-w, --weights <path>', 'a weights.safetensors file, or the results folder of `train`')
     .addOption(dataOption())
     .action(async (flags: { weights: string; data?: string }) => {
-      const file = await weightsFile(flags.weights);
-      const model = loadModel(await readBytes(file), file);
+      const { model, file } = await loadWeights(flags.weights);
       const data = createDataset(await loadData(flags.data, log));
       model.checkFits(data);
       await withGpu(log, async (gpu) => {
@@ -32,19 +27,4 @@ export function registerEvaluate(program: Command): void {
         }
       });
     });
-}
-
-async function weightsFile(path: string): Promise<string> {
-  const info = await stat(path).catch(() => {
-    throw new DataError(`No weights at '${path}'.`, WEIGHTS_HINT);
-  });
-  return info.isDirectory() ? join(path, 'weights.safetensors') : path;
-}
-
-async function readBytes(file: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(file));
-  } catch (e) {
-    throw new DataError(`Cannot read '${file}': ${(e as Error).message}`, WEIGHTS_HINT);
-  }
 }

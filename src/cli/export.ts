@@ -1,11 +1,11 @@
-import { readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DataError, encodeTorchExport, loadModel, toTorch, torchScript, UsageError } from '../index';
+import { encodeTorchExport, toTorch, torchScript, UsageError } from '../index';
 import { writeFileAtomic } from '../node';
+import { loadWeights } from './context';
 
 const LAYOUTS = ['torch'] as const;
-const WEIGHTS_HINT = 'Pass a weights.safetensors file or the results folder that `wgml train` wrote.';
 
 interface ExportFlags {
   weights: string;
@@ -25,9 +25,8 @@ export function registerExport(program: Command): void {
       if (!(LAYOUTS as readonly string[]).includes(flags.layout)) {
         throw new UsageError(`--layout must be one of ${LAYOUTS.join(', ')}, got '${flags.layout}'.`, 'Only PyTorch is supported for now: --layout torch.');
       }
-      const file = await weightsFile(flags.weights);
+      const { model, file } = await loadWeights(flags.weights);
       await checkWritable(flags.out, file);
-      const model = loadModel(await readBytes(file), file);
       const exported = toTorch(model, await model.getWeights(), model.preprocessing);
       const bytes = encodeTorchExport(exported, { source: basename(file) });
       try {
@@ -41,21 +40,6 @@ export function registerExport(program: Command): void {
       print('');
       print(torchScript(exported, flags.out).trimEnd());
     });
-}
-
-async function weightsFile(path: string): Promise<string> {
-  const info = await stat(path).catch(() => {
-    throw new DataError(`No weights at '${path}'.`, WEIGHTS_HINT);
-  });
-  return info.isDirectory() ? join(path, 'weights.safetensors') : path;
-}
-
-async function readBytes(file: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(file));
-  } catch (e) {
-    throw new DataError(`Cannot read '${file}': ${(e as Error).message}`, WEIGHTS_HINT);
-  }
 }
 
 /** --out must be a file in a folder we can write to, and not the weights it converts. */

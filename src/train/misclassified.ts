@@ -18,13 +18,14 @@ export function misclassified(evaluation: Evaluation, split: DataSplit, shape: r
     for (let c = 1; c < classes; c++) if (probs[i * classes + c]! > probs[i * classes + predicted]!) predicted = c;
     const trueLabel = split.labels[i]!;
     if (predicted !== trueLabel) {
-      out.push({ image: asBytes(split.images.subarray(i * size, (i + 1) * size)), shape, trueLabel, predicted, confidence: probs[i * classes + predicted]! });
+      out.push({ image: imageBytes(split.images.subarray(i * size, (i + 1) * size)), shape, trueLabel, predicted, confidence: probs[i * classes + predicted]! });
     }
   }
   return out;
 }
 
-function asBytes(image: Uint8Array | Float32Array): Uint8Array {
+/** An example's pixels as bytes for drawing: uint8 as they are, float32 stretched from their own range to 0..255. */
+export function imageBytes(image: Uint8Array | Float32Array): Uint8Array {
   if (image instanceof Uint8Array) return image;
   let lo = Infinity;
   let hi = -Infinity;

@@ -4,6 +4,8 @@
  * what a person would see: curves, confusion matrix, misclassified gallery, a validation accuracy
  * above 60%, the weights' round trip through a .safetensors file, and ten probabilities summing to
  * 1 for a drawing. Profile one training step: the per-kernel table `wgml profile` prints, as HTML.
+ * Drop an .npz of colour images with a JSON model file of its own: the misfit with the chosen
+ * model is named first, then the file's model trains and the results speak of the dataset's classes.
  * Then lose the GPU device in the middle of a run (the GPU process crashes) and
  * resume it: it must end with the numbers of a run that was never interrupted. Without WebGPU in
  * the browser this fails; it never skips.
@@ -12,14 +14,63 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decode as decodePng } from 'fast-png';
+import { npy, npz } from '../data/dataset-fixtures';
 import {
-  crashGpuProcess, drawShirt, epochTable, launchChromium, longTasks, openDemo, pageNow, prepareRun, shownProbabilities, startDemoServer, waitForRunEnd, webGpuState,
+  crashGpuProcess, drawShirt, dropFiles, epochTable, launchChromium, longTasks, openDemo, pageNow, prepareRun, shownProbabilities, startDemoServer, waitForRunEnd, webGpuState,
   type DemoServer, type RunSettings,
 } from './harness';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const TRAIN_IMAGES = 3_000;
 const TEST_IMAGES = 2_000;
+
+/** A model file of its own (README's "Model files" format) for 8x8 colour images of 4 classes. */
+const TINY_RGB_MODEL = {
+  name: 'tiny-rgb',
+  input: [8, 8, 3],
+  layers: [
+    { type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
+    { type: 'maxpool2d', poolSize: 2 },
+    { type: 'flatten' },
+    { type: 'dense', units: 4, activation: 'softmax' },
+  ],
+  train: { optimizer: 'adam', lr: 0.01, batchSize: 16, epochs: 1, preprocessing: 'scale01' },
+};
+
+/**
+ * An .npz (NumPy's savez layout) of 8x8 RGB images in four classes, by colour: mostly red, green,
+ * blue or grey, on noise. One test label in ten is deliberately wrong, so some test images are
+ * misclassified whatever the model learns.
+ */
+function colourNpz(train = 320, test = 80): { npzBytes: Uint8Array; classNames: string[]; testCount: number } {
+  let state = 12345;
+  const random = () => ((state = (state * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
+  const images = (labels: number[]) => {
+    const x = new Uint8Array(labels.length * 8 * 8 * 3);
+    labels.forEach((k, n) => {
+      for (let p = 0; p < 64; p++) {
+        for (let c = 0; c < 3; c++) x[(n * 64 + p) * 3 + c] = Math.floor(random() * 70) + (k === c ? 150 : k === 3 ? 90 : 0);
+      }
+    });
+    return x;
+  };
+  const labels = (n: number) => Array.from({ length: n }, (_, i) => i % 4);
+  const trainLabels = labels(train);
+  const testLabels = labels(test);
+  const testImages = images(testLabels);
+  const shown = testLabels.map((k, i) => (i % 10 === 3 ? (k + 1) % 4 : k));
+  return {
+    npzBytes: npz({
+      x_train: npy(images(trainLabels), [train, 8, 8, 3]),
+      y_train: npy(BigInt64Array.from(trainLabels, BigInt), [train]),
+      x_test: npy(testImages, [test, 8, 8, 3]),
+      y_test: npy(BigInt64Array.from(shown, BigInt), [test]),
+    }),
+    classNames: ['red', 'green', 'blue', 'grey'],
+    testCount: test,
+  };
+}
 
 let server: DemoServer;
 let browser: Browser;
@@ -188,6 +239,99 @@ describe('the demo in Chromium', () => {
     expect(await page.isEnabled('#profile')).toBe(true);
     expect(await page.isEnabled('#start')).toBe(true);
     await page.locator('#profile-panel').screenshot({ path: `${ARTIFACTS}demo-profile.png` });
+    expect(errors).toEqual([]);
+  }, 240_000);
+
+  it('trains a dropped JSON model file on a dropped .npz of colour images: misfit named first, then its classes and an RGB gallery', async () => {
+    const { page, errors } = await openDemo(browser, server.url);
+    await page.waitForSelector('#data-status[data-state="loaded"], #data-status[data-state="error"]', { timeout: 120_000 });
+    await page.selectOption('#model', 'one-hidden');
+
+    // Files the readers refuse: the typed error's message and hint, in the panel they were meant for.
+    await dropFiles(page, '#drop-zone', [{ name: 'notes.bin', bytes: new Uint8Array(100) }]);
+    await page.waitForSelector('#data-status[data-state="error"]', { timeout: 10_000 });
+    expect(await page.textContent('#data-status')).toMatch(/No dataset found in dropped files: it holds notes\.bin\. Expected one of: an IDX dataset/);
+    await dropFiles(page, '#model-drop', [{ name: 'broken.json', bytes: '{ "input": [8, 8, 3], "layers": [{ "type": "dense", "units": 0, "activation": "softmax" }] }' }]);
+    await page.waitForSelector('#model-status[data-state="error"]', { timeout: 10_000 });
+    expect(await page.textContent('#model-status')).toBe('broken.json: layers[0].units: must be at least 1 (got 0) See the model file format in the README (each layer: type and its fields).');
+    expect(await page.inputValue('#model')).toBe('one-hidden');
+
+    // The dataset alone: one-hidden (Fashion-MNIST's [784], 10 classes) cannot train on it, and the page says why.
+    const { npzBytes, classNames, testCount } = colourNpz();
+    await dropFiles(page, '#drop-zone', [{ name: 'colours.npz', bytes: npzBytes }, { name: 'classes.txt', bytes: `${classNames.join('\n')}\n`, type: 'text/plain' }]);
+    await page.waitForSelector('#data-status[data-state="loaded"][data-shape="[8, 8, 3]"], #data-status[data-state="error"]', { timeout: 60_000 });
+    expect(await page.getAttribute('#data-status', 'data-state'), (await page.textContent('#data-status'))!).toBe('loaded');
+    expect(await page.getAttribute('#data-status', 'data-classes')).toBe('4');
+    expect(await page.isDisabled('#start')).toBe(true);
+    // checkFits' words: both shapes (Keras' notation) and both class counts, then the fix.
+    const why = (await page.getAttribute('#start', 'title'))!;
+    expect(why).toContain('one-hidden takes input (None, 784)');
+    expect(why).toContain('examples of (None, 8, 8, 3) (192 values) and 4 classes');
+    expect(why).toContain('[8, 8, 3]');
+    expect(await page.isVisible('#fit-note')).toBe(true);
+    expect(await page.textContent('#fit-note')).toContain('(None, 8, 8, 3)');
+
+    // The model file: it becomes the chosen model, its train block the settings, and the data fits.
+    await dropFiles(page, '#model-drop', [{ name: 'tiny-rgb.json', bytes: JSON.stringify(TINY_RGB_MODEL), type: 'application/json' }]);
+    await page.waitForSelector('#model-status[data-state="loaded"], #model-status[data-state="error"]', { timeout: 10_000 });
+    expect(await page.getAttribute('#model-status', 'data-state'), (await page.textContent('#model-status'))!).toBe('loaded');
+    expect(await page.$eval('#model', (s) => (s as HTMLSelectElement).selectedOptions[0]!.textContent)).toContain('tiny-rgb');
+    expect(await page.inputValue('#epochs')).toBe('1');
+    expect(await page.inputValue('#batch-size')).toBe('16');
+    expect(await page.inputValue('#optimizer')).toBe('adam');
+    expect(await page.textContent('#model-summary')).toContain('Total params');
+    expect(await page.isEnabled('#start')).toBe(true);
+    expect(await page.isHidden('#fit-note')).toBe(true);
+    // The drawing pad draws 28x28 grey pictures: off for this model, saying why.
+    expect(await page.getAttribute('#draw-panel', 'data-state')).toBe('unavailable');
+    expect(await page.textContent('#pad-note')).toContain('[8, 8, 3]');
+    // A batch larger than the training set is refused the same way, before training.
+    await page.fill('#batch-size', '5000');
+    expect(await page.isDisabled('#start')).toBe(true);
+    expect(await page.getAttribute('#start', 'title')).toContain('larger than the training set');
+    await page.fill('#batch-size', '16');
+    expect(await page.isEnabled('#start')).toBe(true);
+
+    await page.click('#start');
+    const end = await waitForRunEnd(page, 120_000);
+    expect(end.state, end.text).toBe('done');
+    expect(await page.locator('#epoch-table tbody tr').count()).toBe(1);
+
+    // Results in the dataset's terms: its four classes by name, every test image counted.
+    expect(await page.$$eval('#per-class tbody th', (th) => th.map((x) => x.textContent))).toEqual(classNames);
+    expect(await page.locator('#confusion svg rect.cell').count()).toBe(16);
+    const counts = await page.$$eval('#confusion svg text.count', (t) => t.map((x) => Number(x.textContent)));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(testCount);
+    // The gallery draws the misclassified images in colour (a tenth of the test labels are wrong on purpose).
+    const wrong = Number(await page.getAttribute('#gallery', 'data-count'));
+    if (wrong > 0) {
+      const first = page.locator('#gallery svg g.example').first();
+      const truth = classNames[Number(await first.getAttribute('data-true'))]!;
+      const predicted = classNames[Number(await first.getAttribute('data-predicted'))]!;
+      expect(await first.locator('title').textContent()).toContain(`true ${truth}, predicted ${predicted}`);
+      const href = (await first.locator('image').getAttribute('href'))!;
+      expect(href).toMatch(/^data:image\/png;base64,/);
+      const png = decodePng(Buffer.from(href.slice(href.indexOf(',') + 1), 'base64'));
+      expect(png.channels, 'channels of a gallery image').toBe(3);
+    } else {
+      expect(await page.textContent('#gallery')).toContain(`all ${testCount} test images are classified correctly`);
+    }
+
+    // The weights of a model of its own go out and come back: the same picker entry, the same accuracy.
+    const accuracy = await page.getAttribute('#test-summary', 'data-accuracy');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-weights')]);
+    expect(download.suggestedFilename()).toBe('tiny-rgb.safetensors');
+    const weightsFile = `${ARTIFACTS}demo-tiny-rgb.safetensors`;
+    await download.saveAs(weightsFile);
+    await page.setInputFiles('#weights-file', weightsFile);
+    await page.waitForSelector('#weights-status[data-state="loaded"], #weights-status[data-state="misfit"], #weights-status[data-state="error"]', { timeout: 30_000 });
+    expect(await page.getAttribute('#weights-status', 'data-state'), (await page.textContent('#weights-status'))!).toBe('loaded');
+    await page.waitForSelector('#results-epoch:has-text("demo-tiny-rgb.safetensors")', { timeout: 60_000 });
+    expect(await page.getAttribute('#test-summary', 'data-accuracy')).toBe(accuracy);
+    expect(await page.$eval('#model', (s) => (s as HTMLSelectElement).selectedOptions[0]!.textContent)).toContain('tiny-rgb.json');
+
+    await page.locator('header').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${ARTIFACTS}demo-npz.png`, fullPage: true });
     expect(errors).toEqual([]);
   }, 240_000);
 

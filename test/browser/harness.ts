@@ -176,3 +176,34 @@ export async function crashGpuProcess(browser: Browser): Promise<void> {
     await cdp.detach();
   }
 }
+
+/** A file for dropFiles: its name and bytes (or text). */
+export interface DroppedFile {
+  name: string;
+  bytes: Uint8Array | string;
+  type?: string;
+}
+
+/**
+ * Drops `files` on the element `selector`, as a person dragging them from a file manager would:
+ * File objects in a DataTransfer, and the dragenter, dragover and drop events a real drag fires.
+ */
+export async function dropFiles(page: Page, selector: string, files: readonly DroppedFile[]): Promise<void> {
+  const payload = files.map((f) => ({
+    name: f.name,
+    type: f.type ?? 'application/octet-stream',
+    base64: Buffer.from(typeof f.bytes === 'string' ? new TextEncoder().encode(f.bytes) : f.bytes).toString('base64'),
+  }));
+  await page.locator(selector).evaluate((target, list) => {
+    const transfer = new DataTransfer();
+    for (const f of list) {
+      const binary = atob(f.base64);
+      const bytes = new Uint8Array(binary.length);
+      for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+      transfer.items.add(new File([bytes], f.name, { type: f.type }));
+    }
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+    }
+  }, payload);
+}
