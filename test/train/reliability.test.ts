@@ -167,7 +167,8 @@ describe('malformed weights and checkpoints', () => {
   const run: Pick<Checkpoint, 'fit' | 'data' | 'history' | 'affine'> = {
     fit: { epochs: 5, batchSize: 32, lr: 0.03, optimizer: 'sgd', seed: 1, patience: null },
     data: { preprocessing: 'scale01', validationSplit: 0 },
-    history: [],
+    // A checkpoint after epoch 2 holds the records of epochs 1 and 2.
+    history: [1, 2].map((epoch) => ({ epoch, loss: 0.5 / epoch, accuracy: 0.8, valLoss: 0.6, valAccuracy: 0.79, seconds: 3, imagesPerSecond: 20000 })),
     affine,
   };
   const checkpoint = encodeCheckpoint(model, { ...run, epoch: 2, state: { params, optimizer: {}, globalStep: 3750, updates: 3750 } });
