@@ -43,6 +43,11 @@ export { parseDefinition, validateDefinition, type ModelDefinition, type LayerDe
 export { loadModel, loadCheckpoint, type LoadedCheckpoint } from './models/load';
 export { seedModel, MODEL_NAMES, type ModelName, type SeedModel } from './models/seed-models';
 
+// Training in a Web Worker, with the same API shape: the worker script calls serveWorker(), the page uses RemoteGpu
+export { RemoteGpu, RemoteModel, RemoteDataset } from './worker/remote';
+export { serveWorker } from './worker/serve';
+export type { Endpoint, RemoteGpuInfo } from './worker/protocol';
+
 // Data
 export { createDataset, heldOut, type Dataset, type DatasetArrays, type DatasetOptions, type DataSettings, type DataSplit, type ImagesAndLabels } from './data/dataset';
 export { PREPROCESSINGS, type Preprocessing, type PixelAffine } from './data/preprocess';
@@ -82,7 +87,7 @@ export type { Align } from './report/markdown';
 export type { Misclassified } from './report/types';
 
 // Performance research: per-kernel profiles, throughput, the adapter's matmul ceiling
-export { profileTrainingStep, PROFILE_REPEATS, PROFILE_WARMUP, PROFILE_WARMUP_STEPS, type StepProfile } from './train/profile-step';
+export { profileTrainingStep, PROFILE_REPEATS, PROFILE_WARMUP, PROFILE_WARMUP_STEPS, type StepProfile, type ProfileSettings } from './train/profile-step';
 export { byLayer, byShader, byTime, groupProfile, medianProfile, profileTable, type Profile, type KernelTiming, type ProfileMethod } from './gpu/profiler';
 export type { ProfileOptions } from './gpu/profiler';
 export { benchTraining, type BenchModel, type TrainBenchOptions, type TrainBenchResult } from './bench/train-bench';

@@ -24,6 +24,9 @@ export interface StepProfile {
   dispatches: number;
 }
 
+/** The training settings a profiled step uses. */
+export type ProfileSettings = Pick<FitSettings, 'batchSize' | 'optimizer' | 'lr' | 'seed'> & { preprocessing: Preprocessing };
+
 /**
  * The GPU time of every dispatch of one training step of `model` (`wgml profile` and the demo's
  * "Profile a step"): a training loop of its own on PROFILE_WARMUP_STEPS batches (a step's
@@ -31,7 +34,7 @@ export interface StepProfile {
  * then profileCalls over the step's dispatches. `stage` hears what it is doing.
  */
 export async function profileTrainingStep(
-  gpu: Gpu, model: Sequential, data: DatasetArrays, settings: Pick<FitSettings, 'batchSize' | 'optimizer' | 'lr' | 'seed'> & { preprocessing: Preprocessing },
+  gpu: Gpu, model: Sequential, data: DatasetArrays, settings: ProfileSettings,
   profiling: Omit<ProfileOptions, 'beforeRun'> = {}, stage: (text: string) => void = () => {},
 ): Promise<StepProfile> {
   const trainLimit = PROFILE_WARMUP_STEPS * settings.batchSize;
