@@ -32,6 +32,11 @@ export function svgNode(svg: string): SVGSVGElement {
   return document.importNode(root, true);
 }
 
+/** Resolves in a later task: work after it runs apart from the work before, so neither holds the page long. */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** Offers `bytes` as a file download. */
 export function download(bytes: Uint8Array<ArrayBuffer> | string, name: string, type: string): void {
   const url = URL.createObjectURL(new Blob([bytes], { type }));

@@ -1,9 +1,13 @@
 /**
- * Getting a WebGPU device, naming it, noticing when it is lost, and explaining clearly when there
- * is none.
+ * Getting a WebGPU device in the training worker (demo/src/worker.ts), naming it, noticing when it
+ * is lost, and explaining clearly when there is none. Where the browser's workers lack WebGPU, the
+ * same API runs on the page's thread (RemoteGpu.inProcess), and the adapter line says so.
  */
-import { describeGpu, GpuError, requestGpu, type Gpu } from '../../src/index';
+import { GpuError, RemoteGpu } from '../../src/index';
 import { byId, describeError } from './dom';
+
+/** The device the page trains on: in the worker, or (the fallback) on the page's thread. */
+export type Gpu = RemoteGpu;
 
 const GET_WEBGPU =
   'Use a browser with WebGPU: Chrome or Edge 113+, or Safari 26+. In Chromium on Linux, start it with ' +
@@ -13,14 +17,20 @@ const GET_WEBGPU =
  * The device, or a GpuError saying why there is none: requestGpu's (no WebGPU in this browser, no
  * adapter), or, asked first, the easily missed rule that browsers offer WebGPU only to secure pages.
  */
-export async function openGpu(): Promise<Gpu> {
+export async function openGpu(): Promise<{ gpu: Gpu; inWorker: boolean }> {
   if (!navigator.gpu && !window.isSecureContext) {
     throw new GpuError(
       `This page is not a secure context (${location.origin}), and browsers offer WebGPU only to secure pages.`,
       'Open it over https, or as http://localhost (e.g. `npm run dev` and http://localhost:5173/).',
     );
   }
-  return requestGpu();
+  try {
+    return { gpu: await RemoteGpu.connect(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'wgml training' })), inWorker: true };
+  } catch (e) {
+    // No WebGPU in this browser's workers (or no module workers): the page's thread may still have it.
+    console.warn('Training on the page\'s thread: the worker has no WebGPU device.', e);
+    return { gpu: await RemoteGpu.inProcess(), inWorker: false };
+  }
 }
 
 /** What the page hears about a device after it is opened. */
@@ -36,18 +46,22 @@ export interface GpuWatch {
  * `watch`. Used at start and again after a loss, so the adapter line always names the live device.
  */
 export async function connectGpu(watch: GpuWatch): Promise<Gpu> {
-  const gpu = await openGpu();
+  const { gpu, inWorker } = await openGpu();
   const adapter = byId('adapter');
-  const name = describeGpu(gpu);
+  const name = gpu.description;
   adapter.textContent = `WebGPU adapter: ${name}`;
   adapter.dataset.state = 'ready';
+  adapter.dataset.thread = inWorker ? 'worker' : 'page';
+  const thread = byId('thread-note');
+  thread.hidden = inWorker;
+  thread.textContent = inWorker ? '' : 'This browser offers WebGPU to pages but not to their workers, so training runs on the page\'s own thread: the page may stutter while it trains.';
   // onLost, not device.lost: it stays silent after gpu.release(), so only a real loss is reported.
   gpu.onLost((description) => {
     adapter.textContent = `WebGPU adapter: ${name}; the device was lost`;
     adapter.dataset.state = 'lost';
     watch.lost(description);
   });
-  gpu.device.addEventListener('uncapturederror', (e) => watch.error((e as GPUUncapturedErrorEvent).error.message));
+  gpu.onError((message) => watch.error(message));
   return gpu;
 }
 

@@ -7,14 +7,14 @@
  * fits the chosen model is checked here (model.checkFits), whenever either or a setting changes.
  */
 import './style.css';
-import { createDataset, imageBytes, type Dataset, type EpochRecord, type Gpu, type Sequential } from '../../src/index';
+import { createDataset, imageBytes, type Dataset, type EpochRecord, type Sequential } from '../../src/index';
 import { Curves } from './charts';
 import { Controls, type DemoSettings, type DraftSettings, type RunPhase } from './controls';
 import { acceptDrops, DataPanel, isFashionMnist, type DemoData } from './data';
 import { DeviceLostPanel, type LostOffer } from './device-lost';
-import { byId, count, describeError, duration, h, percent } from './dom';
+import { byId, count, describeError, duration, h, nextTask, percent } from './dom';
 import { drawable, DrawingPad, IMAGE_SIDE } from './drawing-pad';
-import { connectGpu, DeviceLostError, initGpu, isSoftwareAdapter, type GpuWatch } from './gpu';
+import { connectGpu, DeviceLostError, initGpu, isSoftwareAdapter, type Gpu, type GpuWatch } from './gpu';
 import { definitionModel, shapeText, type DemoModel } from './models';
 import { Predictor } from './predictor';
 import { ProbabilityBars } from './probabilities';
@@ -231,23 +231,30 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null, theData
   try {
     run = await TrainingRun.create(gpu, theData, settings, {
       phase: setPhase,
-      epochStart: (epoch) => progress.epochStart(epoch),
+      epochStart: (epoch) => {
+        // User Timing marks: an epoch, from its first step to its results drawn, in DevTools' timeline (and for the e2e test's long-task check).
+        performance.mark('wgml:epoch-start', { detail: { epoch } });
+        progress.epochStart(epoch);
+      },
       progress: (p) => {
         progress.step(p);
         if (p.loss !== undefined) curves.running(p.epoch, p.step / p.steps, p.loss);
       },
       evaluating: (what) => progress.evaluating(what),
-      epochEnd: ({ record, checkpoint, test, data: dataset, trained: t }) => {
+      epochEnd: async ({ record, checkpoint, test, data: dataset, trained: t }) => {
         unfinished = { settings, checkpoint, data: theData };
         progress.epochEnd();
         history.push(record);
-        curves.epoch(record);
         epochRows.append(epochRow(record));
-        results.show(test, dataset, `${t.name}, ${t.origin}`, reported(settings.model, theData));
         trained = t;
         weights.set(t);
         weights.setHistory(history);
+        // Each in a task of its own: together they would hold the page's thread for a frame or more.
+        await nextTask();
+        curves.epoch(record);
+        await results.show(test, dataset, `${t.name}, ${t.origin}`, reported(settings.model, theData));
         predictPad();
+        performance.mark('wgml:epoch-end', { detail: { epoch: record.epoch } });
       },
     }, from);
     const outcome = await run.run();
@@ -338,7 +345,7 @@ async function useLoadedWeights({ weights: bytes, model, file }: LoadedWeights):
   if (!gpu) return;
   try {
     const { test, data: dataset } = await evaluateWeights(gpu, data, loaded, controls.read().data.testLimit);
-    results.show(test, dataset, `${loaded.name}, ${loaded.origin}`, reported(entry, data));
+    await results.show(test, dataset, `${loaded.name}, ${loaded.origin}`, reported(entry, data));
   } catch (e) {
     fail(e, 'Evaluating the loaded weights');
   }

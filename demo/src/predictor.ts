@@ -3,23 +3,23 @@
  * (model.save()'s bytes) are loaded and compiled once per set of weights and device, and that model
  * is kept for the drawings that follow. Calls must not overlap: the page predicts one drawing at a time.
  */
-import { loadModel, type Gpu, type Sequential } from '../../src/index';
+import { loadModel, type RemoteModel } from '../../src/index';
+import type { Gpu } from './gpu';
 import type { TrainedModel } from './training';
 
 export class Predictor {
-  private current: { weights: Uint8Array; gpu: Gpu; model: Sequential } | null = null;
+  private current: { weights: Uint8Array; gpu: Gpu; model: RemoteModel } | null = null;
 
   async probabilities(gpu: Gpu, trained: TrainedModel, image: Uint8Array): Promise<Float32Array> {
     return (await this.modelFor(gpu, trained)).predict(image);
   }
 
-  private async modelFor(gpu: Gpu, trained: TrainedModel): Promise<Sequential> {
+  private async modelFor(gpu: Gpu, trained: TrainedModel): Promise<RemoteModel> {
     const c = this.current;
     if (c?.weights === trained.weights && c.gpu === gpu) return c.model;
     c?.model.release();
     this.current = null;
-    const model = loadModel(trained.weights, trained.origin);
-    await model.compile(gpu);
+    const model = await gpu.compile(loadModel(trained.weights, trained.origin));
     this.current = { weights: trained.weights, gpu, model };
     return model;
   }

@@ -5,12 +5,12 @@
  * GB/s, then the same grouped by shader and by layer.
  */
 import {
-  byLayer, byShader, byTime, groupProfile, profileTable, profileTrainingStep,
-  type DatasetArrays, type Gpu, type KernelTiming, type StepProfile,
+  byLayer, byShader, byTime, groupProfile, profileTable,
+  type DatasetArrays, type KernelTiming, type StepProfile,
 } from '../../src/index';
 import type { DemoSettings } from './controls';
 import { byId, count, duration, h } from './dom';
-import { unlessLost } from './gpu';
+import { unlessLost, type Gpu } from './gpu';
 
 export interface DemoStepProfile extends StepProfile {
   model: string;
@@ -21,7 +21,7 @@ export interface DemoStepProfile extends StepProfile {
 export async function profileDemoStep(gpu: Gpu, data: DatasetArrays, settings: DemoSettings, stage: (text: string) => void): Promise<DemoStepProfile> {
   const { batchSize, optimizer, lr, seed } = settings.fit;
   const model = settings.model.build();
-  const step = await unlessLost(gpu, profileTrainingStep(gpu, model, data, { batchSize, optimizer, lr, seed, preprocessing: settings.data.preprocessing }, {}, stage));
+  const step = await unlessLost(gpu, gpu.profileTrainingStep(model, data, { batchSize, optimizer, lr, seed, preprocessing: settings.data.preprocessing }, stage));
   return { ...step, model: model.name, batch: batchSize };
 }
 

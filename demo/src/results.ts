@@ -4,10 +4,13 @@
  * are wgml's report SVGs (confusionSvg, misclassifiedGridSvg), the same the command line writes
  * into a run's folder. Any dataset: the class names and count are the dataset's, the confusion
  * matrix's cells shrink for many classes, and the gallery draws colour images in colour, each
- * image enlarged to about the size of a Fashion-MNIST one.
+ * image enlarged to about the size of a Fashion-MNIST one. The figures are drawn in a worker
+ * (figures-worker.ts) and inserted one per task, so that showing an epoch's results never holds the
+ * page's thread for long.
  */
-import { confusionSvg, misclassified, misclassifiedGridSvg, perClassAccuracy, type Dataset, type Evaluation } from '../../src/index';
-import { byId, count, h, percent, svgNode } from './dom';
+import { misclassified, perClassAccuracy, type Dataset, type Evaluation } from '../../src/index';
+import { byId, count, h, nextTask, percent, svgNode } from './dom';
+import type { FiguresReply, FiguresRequest } from './figures-worker';
 
 /** Gallery size: four rows of ten. */
 const GALLERY_LIMIT = 40;
@@ -24,7 +27,32 @@ function galleryScale(shape: readonly number[]): number {
   return Math.max(1, Math.min(6, Math.round(84 / side)));
 }
 
+/** The figures worker, started on first use; replies by request id. */
+class Figures {
+  private worker: Worker | null = null;
+  private next = 1;
+  private readonly waiting = new Map<number, (reply: FiguresReply) => void>();
+
+  draw(request: Omit<FiguresRequest, 'id'>): Promise<FiguresReply> {
+    if (!this.worker) {
+      this.worker = new Worker(new URL('./figures-worker.ts', import.meta.url), { type: 'module', name: 'wgml figures' });
+      this.worker.addEventListener('message', (e: MessageEvent<FiguresReply>) => {
+        this.waiting.get(e.data.id)?.(e.data);
+        this.waiting.delete(e.data.id);
+      });
+    }
+    const id = this.next++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.worker!.postMessage({ ...request, id } satisfies FiguresRequest);
+    });
+  }
+}
+
 export class ResultsPanel {
+  private readonly figures = new Figures();
+  /** Counts show() calls: figures that arrive after a newer show() are dropped. */
+  private shown = 0;
   private readonly summary = byId('test-summary');
   private readonly caption = byId('results-epoch');
   private readonly confusion = byId('confusion');
@@ -32,6 +60,7 @@ export class ResultsPanel {
   private readonly gallery = byId('gallery');
 
   clear(): void {
+    this.shown++;
     this.summary.textContent = 'Train a model (or load weights) to see how it does on the test set.';
     this.caption.textContent = '';
     this.confusion.replaceChildren();
@@ -42,15 +71,14 @@ export class ResultsPanel {
     delete this.perClass.dataset.classes;
   }
 
-  /** Everything from one evaluation of `data`'s test set; `what` says which model ("cnn, epoch 3"). */
-  show(test: Evaluation, data: Dataset, what: string, reportedAccuracy?: number): void {
+  /** Everything from one evaluation of `data`'s test set; `what` says which model ("cnn, epoch 3"). Resolves once all is drawn. */
+  async show(test: Evaluation, data: Dataset, what: string, reportedAccuracy?: number): Promise<void> {
+    const shown = ++this.shown;
     const classes = data.classes;
     this.caption.textContent = `(${what})`;
     const reported = reportedAccuracy === undefined ? '' : `; the report's ${percent(reportedAccuracy)} came from the full training set`;
     this.summary.textContent = `Test accuracy ${percent(test.accuracy)} on ${count(test.rows)} images, loss ${test.meanLoss.toFixed(4)}${reported}.`;
     this.summary.dataset.accuracy = String(test.accuracy);
-
-    this.confusion.replaceChildren(svgNode(confusionSvg(test.confusion, classes, { title: 'Test confusion matrix', cell: cellSize(classes.length) })));
 
     const acc = perClassAccuracy(test.confusion);
     const worst = Math.min(...acc.filter(Number.isFinite));
@@ -66,17 +94,29 @@ export class ResultsPanel {
     this.perClass.tBodies[0]!.replaceChildren(...rows);
     this.perClass.dataset.classes = String(classes.length);
 
-    // The evaluated split: the test set (every dataset the page loads has one).
+    // The evaluated split: the test set (every dataset the page loads has one). Each image is
+    // copied out of the split, so that only it (not the whole split's buffer) goes to the worker.
     const split = data.test ?? data.validation;
-    const wrong = misclassified(test, split, data.shape, classes.length, GALLERY_LIMIT);
+    const wrong = misclassified(test, split, data.shape, classes.length, GALLERY_LIMIT).map((m) => ({ ...m, image: m.image.slice() }));
+    const figures = await this.figures.draw({
+      confusion: test.confusion,
+      classes,
+      confusionOptions: { title: 'Test confusion matrix', cell: cellSize(classes.length) },
+      wrong,
+      galleryOptions: { title: `The first ${wrong.length} misclassified test images`, scale: galleryScale(data.shape) },
+    });
+    if (shown !== this.shown) return;
+    this.confusion.replaceChildren(svgNode(figures.confusion));
+    await nextTask();
+    if (shown !== this.shown) return;
     this.gallery.dataset.count = String(wrong.length);
-    if (wrong.length === 0) {
+    if (figures.gallery === null) {
       const text = test.correct === test.rows
         ? `No misclassified images: all ${count(test.rows)} test images are classified correctly.`
         : 'This evaluation has no class probabilities, so the misclassified images cannot be shown.';
       this.gallery.replaceChildren(h('p', { class: 'status', 'data-state': test.correct === test.rows ? 'done' : '' }, text));
       return;
     }
-    this.gallery.replaceChildren(svgNode(misclassifiedGridSvg(wrong, classes, { title: `The first ${wrong.length} misclassified test images`, scale: galleryScale(data.shape) })));
+    this.gallery.replaceChildren(svgNode(figures.gallery));
   }
 }

@@ -1,6 +1,7 @@
 /**
- * One training run on wgml's public API: the chosen model (a seed model or a model file) compiled on the page's GPU and trained by
- * `model.fit`, which evaluates the test set after each epoch, plus pause and stop. Both abort fit's
+ * One training run on wgml's public API: the chosen model (a seed model or a model file) compiled
+ * in the training worker (a RemoteModel) and trained by `model.fit`, which evaluates the test set
+ * after each epoch, plus pause and stop. Both abort fit's
  * signal, so they act within a few steps; resuming a pause calls fit again with the same settings
  * and the epochs so far, and the model continues the stopped epoch exactly where it stopped. After
  * each epoch the run keeps a checkpoint in memory (`model.checkpoint()`), from which a run whose
@@ -8,10 +9,10 @@
  */
 import {
   createDataset, loadCheckpoint, loadModel,
-  type BatchProgress, type Dataset, type DatasetArrays, type EpochRecord, type Evaluation, type FitCallbacks, type Gpu, type History, type Sequential, type TrainerState,
+  type BatchProgress, type Dataset, type DatasetArrays, type EpochRecord, type Evaluation, type FitCallbacks, type History, type ImagesAndLabels, type RemoteDataset, type RemoteModel, type TrainerState,
 } from '../../src/index';
 import type { DemoSettings, RunPhase } from './controls';
-import { DeviceLostError, unlessLost } from './gpu';
+import { DeviceLostError, unlessLost, type Gpu } from './gpu';
 
 /** Trained weights, kept in the page: they outlive the run's model and its device. */
 export interface TrainedModel {
@@ -45,7 +46,7 @@ export interface EpochReport {
   checkpoint: RunCheckpoint;
   /** The test set's evaluation, with class probabilities (the validation when that is the test set). */
   test: Evaluation;
-  /** The dataset the run trains on (its test set is the one evaluated). */
+  /** The test set the run evaluates, on the page's side (for the gallery's images). */
   data: Dataset;
   trained: TrainedModel;
 }
@@ -55,7 +56,8 @@ export interface RunEvents {
   epochStart(epoch: number, steps: number): void;
   progress(p: BatchProgress): void;
   evaluating(what: string): void;
-  epochEnd(report: EpochReport): void;
+  /** Awaited before the next epoch (the page shows the results meanwhile). */
+  epochEnd(report: EpochReport): Promise<void>;
 }
 
 export class TrainingRun {
@@ -67,8 +69,10 @@ export class TrainingRun {
 
   private constructor(
     private readonly gpu: Gpu,
-    private readonly model: Sequential,
-    private readonly data: Dataset,
+    private readonly model: RemoteModel,
+    private readonly data: RemoteDataset,
+    /** The run's test images on this side, for the results panel. */
+    private readonly shown: Dataset,
     private readonly settings: DemoSettings,
     private readonly events: RunEvents,
     /** The epochs done before this run was created, and the training state after them (from a checkpoint). */
@@ -84,11 +88,11 @@ export class TrainingRun {
   static async create(gpu: Gpu, arrays: DatasetArrays, settings: DemoSettings, events: RunEvents, from: RunCheckpoint | null = null): Promise<TrainingRun> {
     const checkpoint = from && loadCheckpoint(from.bytes, "the run's last checkpoint");
     const model = checkpoint?.model ?? settings.model.build();
-    const data = createDataset(arrays, settings.data);
     // Before the GPU: a model that does not take these images is a ShapeError naming both shapes.
-    model.checkFits(data, settings.fit.batchSize);
-    await unlessLost(gpu, model.compile(gpu, { seed: settings.fit.seed }));
-    return new TrainingRun(gpu, model, data, settings, events, checkpoint?.history ?? [], checkpoint?.state);
+    model.checkFits(createDataset(arrays, { ...settings.data, preprocessing: 'none' }), settings.fit.batchSize);
+    const data = await unlessLost(gpu, gpu.createDataset(firstExamplesOf(arrays, settings.data), settings.data));
+    const compiled = await unlessLost(gpu, gpu.compile(model, { seed: settings.fit.seed }));
+    return new TrainingRun(gpu, compiled, data, testView(arrays, settings.data.testLimit), settings, events, checkpoint?.history ?? [], checkpoint?.state);
   }
 
   /** Pause within a few steps (fit stops at its next progress point; resume() continues the epoch there). */
@@ -119,7 +123,10 @@ export class TrainingRun {
    */
   async run(): Promise<History> {
     this.events.phase('running');
-    const fitting = this.fit().finally(() => this.model.release());
+    const fitting = this.fit().finally(() => {
+      this.model.release();
+      this.data.release();
+    });
     try {
       return await unlessLost(this.gpu, fitting);
     } catch (e) {
@@ -166,14 +173,14 @@ export class TrainingRun {
   }
 
   private callbacks(): FitCallbacks {
-    const { model, data, settings, events } = this;
+    const { model, data, shown, settings, events } = this;
     const fit = settings.fit;
     return {
       onEpochBegin: (epoch, { steps }) => events.epochStart(epoch, steps),
       onBatchEnd: (p) => {
         events.progress(p);
         // The epoch's last steps are queued: fit evaluates next.
-        if (p.step === p.steps) events.evaluating(data.validation === data.test ? 'the test set' : 'the test and validation images');
+        if (p.step === p.steps) events.evaluating(data.settings.validationSplit === 0 ? 'the test set' : 'the test and validation images');
       },
       onEpochEnd: async (record, { test, history }) => {
         // Taken before the epoch is reported: what the page shows is always covered by a checkpoint.
@@ -184,15 +191,15 @@ export class TrainingRun {
           batchSize: String(fit.batchSize),
           lr: String(fit.lr),
           optimizer: fit.optimizer,
-          trainImages: String(data.train.count),
+          trainImages: String(data.counts.train),
           trainedIn: 'wgml demo (browser)',
         });
-        events.epochEnd({
+        await events.epochEnd({
           record,
           checkpoint: { settings, history: [...history], bytes },
           // testEachEpoch, and every dataset the page loads has a test set.
           test: test!,
-          data,
+          data: shown,
           trained: { weights, name: model.name, origin: `epoch ${record.epoch}`, inputShape: model.inputShape, classNames: data.classes },
         });
       },
@@ -200,16 +207,35 @@ export class TrainingRun {
   }
 }
 
+/**
+ * The examples a run uses (its train and test limits), copied: only they travel to the worker, not
+ * the whole dataset's buffers (a copy of 60,000 images would hold the page's thread a while).
+ */
+function firstExamplesOf(arrays: DatasetArrays, limits: { trainLimit?: number; testLimit?: number }): DatasetArrays {
+  const first = (split: ImagesAndLabels, limit = split.labels.length): ImagesAndLabels => {
+    const n = Math.min(limit, split.labels.length);
+    const size = split.images.length / Math.max(1, split.labels.length);
+    return { images: split.images.slice(0, n * size), labels: Uint32Array.from({ length: n }, (_, i) => split.labels[i]!) };
+  };
+  return { ...arrays, train: first(arrays.train, limits.trainLimit), ...(arrays.test ? { test: first(arrays.test, limits.testLimit) } : {}) };
+}
+
+/** The first `testLimit` test images on the page's side, as a Dataset (no pre-processing: it only shows them). */
+function testView(arrays: DatasetArrays, testLimit: number): Dataset {
+  return createDataset(arrays, { preprocessing: 'none', trainLimit: 1, testLimit });
+}
+
 /** The first `testLimit` test images, and their evaluation (with probabilities) by weights that were not trained in this page. */
 export async function evaluateWeights(gpu: Gpu, arrays: DatasetArrays, trained: TrainedModel, testLimit: number): Promise<{ test: Evaluation; data: Dataset }> {
+  const shown = testView(arrays, testLimit);
+  loadModel(trained.weights, trained.origin).checkFits(shown);
   // Only the test set is used, and the model brings its own pre-processing: one training image will do.
-  const data = createDataset(arrays, { trainLimit: 1, testLimit });
-  const model = loadModel(trained.weights, trained.origin);
+  const data = await gpu.createDataset(arrays, { trainLimit: 1, testLimit });
+  const model = await gpu.compile(loadModel(trained.weights, trained.origin));
   try {
-    model.checkFits(data);
-    await model.compile(gpu);
-    return { test: await model.evaluate(data, { probabilities: true }), data };
+    return { test: await model.evaluate(data, { probabilities: true }), data: shown };
   } finally {
     model.release();
+    data.release();
   }
 }
