@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => remote?.release());
 
 /** The same run in-process: final weights, history and the test evaluation. */
-async function localRun(fit: typeof FIT = FIT): Promise<{ weights: Float32Array; history: History }> {
+async function localRun(fit: Omit<typeof FIT, 'batchSize'> & { batchSize: number } = FIT): Promise<{ weights: Float32Array; history: History }> {
   const model = await tinyCnn('remote', { dropout: 0.25 }).compile(gpu(), { seed: 5 });
   try {
     const history = await model.fit(createDataset(ARRAYS, DATA), { ...fit });
