@@ -7,10 +7,10 @@
  * fits the chosen model is checked here (model.checkFits), whenever either or a setting changes.
  */
 import './style.css';
-import { createDataset, imageBytes, type Dataset, type EpochRecord, type Sequential } from '../../src/index';
+import { createDataset, imageBytes, Sequential, type Dataset, type EpochRecord } from '../../src/index';
 import { Curves } from './charts';
 import { Controls, type DemoSettings, type DraftSettings, type RunPhase } from './controls';
-import { acceptDrops, DataPanel, isFashionMnist, type DemoData } from './data';
+import { acceptDrops, DataPanel, describeData, isFashionMnist, type DemoData } from './data';
 import { DeviceLostPanel, type LostOffer } from './device-lost';
 import { byId, count, describeError, duration, h, nextTask, percent } from './dom';
 import { drawable, DrawingPad, IMAGE_SIDE } from './drawing-pad';
@@ -21,6 +21,8 @@ import { ProbabilityBars } from './probabilities';
 import { ProfilePanel, profileDemoStep } from './profile-panel';
 import { ProgressBar } from './progress';
 import { ResultsPanel } from './results';
+import { deleteRun, fingerprint, newRunId, saveRun, type RunData, type StoredRun } from './run-store';
+import { SavedRunsPanel } from './saved-runs';
 import { evaluateWeights, TrainingRun, type RunCheckpoint, type TrainedModel } from './training';
 import { WeightsPanel, type LoadedWeights } from './weights';
 
@@ -35,7 +37,7 @@ let run: TrainingRun | null = null;
  * The run in progress, or the one a lost device interrupted: its settings and its checkpoint at
  * the end of its last finished epoch (null before the first). Null once a run ends otherwise.
  */
-let unfinished: { settings: DemoSettings; checkpoint: RunCheckpoint | null; data: DemoData } | null = null;
+let unfinished: { settings: DemoSettings; checkpoint: RunCheckpoint | null; data: DemoData; id: string } | null = null;
 let software = false;
 
 const runStatus = byId('run-status');
@@ -113,6 +115,8 @@ const modelStatus = byId('model-status');
 
 const dataPanel = new DataPanel((loaded) => {
   data = loaded;
+  // Now, not when a run saves its first epoch: digesting the images copies them, a task of its own.
+  void fingerprintOf(loaded);
   fitData = null;
   controls.suggestSubset(software, loaded.train.labels.length, loaded.test.labels.length, isFashionMnist(loaded));
   controls.setReady(gpu !== null);
@@ -205,11 +209,46 @@ function reported(model: DemoModel | undefined, on: DemoData): number | undefine
   return model && isFashionMnist(on) ? model.reportedAccuracy : undefined;
 }
 
-/** Runs `settings` on `theData` from the start, or after `from`'s last epoch (a run whose device was lost). */
-async function train(settings: DemoSettings, from: RunCheckpoint | null, theData: DemoData): Promise<void> {
+/** Each dataset's fingerprint, computed once (a saved run records it, to recognise the data on resume). */
+const fingerprints = new WeakMap<DemoData, Promise<string>>();
+function fingerprintOf(d: DemoData): Promise<string> {
+  let f = fingerprints.get(d);
+  if (!f) fingerprints.set(d, (f = fingerprint(d)));
+  return f;
+}
+
+/** What a saved run records of its data: the server's Fashion-MNIST, or named files, with their fingerprint. */
+async function runData(d: DemoData): Promise<RunData> {
+  const print = await fingerprintOf(d);
+  return 'classesFrom' in d ? { kind: 'files', description: `${d.source} (${describeData(d)})`, fingerprint: print } : { kind: 'fashion-mnist', fingerprint: print };
+}
+
+/**
+ * Writes the run's record (run-store.ts) with `checkpoint`: the run survives a reload from here.
+ * A storage failure is reported and the run goes on (it is then only in memory).
+ */
+async function persist(id: string, settings: DemoSettings, theData: DemoData, checkpoint: RunCheckpoint, state: StoredRun['state']): Promise<void> {
+  try {
+    await saveRun({
+      id, modelId: settings.model.id, modelOrigin: settings.model.origin, definition: settings.model.definition,
+      fit: settings.fit, data: settings.data, dataSource: await runData(theData),
+      history: [...checkpoint.history], checkpoint: checkpoint.bytes, state,
+    });
+  } catch (e) {
+    savedRuns.problem(e);
+  }
+}
+
+/**
+ * Runs `settings` on `theData` from the start, or from `from` (a run whose device was lost, or a
+ * saved run resumed after a reload); `id` is its record in the browser's storage.
+ */
+async function train(settings: DemoSettings, from: RunCheckpoint | null, theData: DemoData, id = newRunId()): Promise<void> {
   if (!gpu || run) return;
   byId('app-error').hidden = true;
-  unfinished = { settings, checkpoint: from, data: theData };
+  unfinished = { settings, checkpoint: from, data: theData, id };
+  savedRuns.setBusy(true, id);
+  void savedRuns.refresh();
   phaseChanged('starting');
   const name = settings.model.name;
   const upload = `${count(Math.min(settings.data.trainLimit, theData.train.labels.length))} training images`;
@@ -242,7 +281,9 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null, theData
       },
       evaluating: (what) => progress.evaluating(what),
       epochEnd: async ({ record, checkpoint, test, data: dataset, trained: t }) => {
-        unfinished = { settings, checkpoint, data: theData };
+        // Saved before it is shown: what the page shows survives a reload.
+        await persist(id, settings, theData, checkpoint, 'running');
+        unfinished = { settings, checkpoint, data: theData, id };
         progress.epochEnd();
         history.push(record);
         epochRows.append(epochRow(record));
@@ -256,9 +297,15 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null, theData
         predictPad();
         performance.mark('wgml:epoch-end', { detail: { epoch: record.epoch } });
       },
+      paused: async (checkpoint) => {
+        await persist(id, settings, theData, checkpoint, 'paused');
+        unfinished = { settings, checkpoint, data: theData, id };
+      },
     }, from);
     const outcome = await run.run();
     unfinished = null;
+    // Finished (or stopped on purpose): nothing left to resume.
+    await deleteRun(id).catch((e: unknown) => savedRuns.problem(e));
     const last = outcome.epochs.at(-1);
     const took = `${duration((performance.now() - started) / 1000)}${from ? `, resumed after epoch ${from.history.length}` : ''}`;
     const summary = last ? ` Validation accuracy ${percent(last.valAccuracy)} after ${last.epoch} epoch${last.epoch === 1 ? '' : 's'} (${took}).` : '';
@@ -282,7 +329,42 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null, theData
     run = null;
     phaseChanged('idle');
     updatePad();
+    savedRuns.setBusy(false, null);
+    void savedRuns.refresh();
   }
+}
+
+/**
+ * A saved run, resumed after a reload: its model (a seed model, or its definition as a new entry),
+ * its settings, and its data, which must be the data it was trained on (by fingerprint; the server's
+ * Fashion-MNIST is fetched when needed). Then it goes on from its checkpoint exactly as it would have.
+ */
+async function resumeSaved(saved: StoredRun): Promise<void> {
+  if (!gpu || run) return;
+  let theData = data;
+  if (saved.dataSource.kind === 'fashion-mnist' && !(theData && (await fingerprintOf(theData)) === saved.dataSource.fingerprint)) {
+    savedRuns.message('Loading Fashion-MNIST from the server for the saved run…');
+    await dataPanel.fromServer();
+    theData = data;
+  }
+  if (!theData || (await fingerprintOf(theData)) !== saved.dataSource.fingerprint) {
+    const what = saved.dataSource.kind === 'files' ? saved.dataSource.description : 'Fashion-MNIST';
+    savedRuns.message(`The saved run trained on ${what}, which is not the data loaded now. Load the same files (choose or drop them), then Resume again.`, 'error');
+    return;
+  }
+  let model: DemoModel;
+  try {
+    const entry = controls.find(Sequential.fromJSON(saved.definition, 'the saved run'));
+    model = entry ?? definitionModel(saved.definition, saved.modelOrigin, 'file');
+    if (!entry) controls.addModel(model);
+    else controls.selectModel(entry.id);
+  } catch (e) {
+    const { message, hint } = describeError(e);
+    savedRuns.message(`The saved run's model cannot be rebuilt: ${message}${hint ? ` ${hint}` : ''} Delete the saved run.`, 'error');
+    return;
+  }
+  savedRuns.message('');
+  await train({ model, fit: saved.fit, data: saved.data }, { settings: { model, fit: saved.fit, data: saved.data }, history: saved.history, bytes: saved.checkpoint }, theData, saved.id);
 }
 
 /** Profiles one training step of the selected model with the settings as typed (never during a run: Controls disables it). */
@@ -455,7 +537,7 @@ async function reconnect(offer: LostOffer): Promise<void> {
   predictPad();
   // The interrupted run goes on with its own data, even if other data was loaded meanwhile.
   const runData = unfinished?.data ?? data;
-  if (offer.kind === 'resume' && runData) await train(offer.checkpoint.settings, offer.checkpoint, runData);
+  if (offer.kind === 'resume' && runData) await train(offer.checkpoint.settings, offer.checkpoint, runData, unfinished?.id);
   else if (offer.kind === 'restart' && runData) await train(offer.settings, null, runData);
   else if (unfinished) {
     unfinished = null;
@@ -464,6 +546,7 @@ async function reconnect(offer: LostOffer): Promise<void> {
 }
 
 const lostPanel = new DeviceLostPanel((offer) => void reconnect(offer));
+const savedRuns = new SavedRunsPanel((saved) => void resumeSaved(saved));
 const gpuWatch: GpuWatch = {
   lost: deviceLost,
   error: (message) => fail(new Error(`GPU error: ${message}`), 'WebGPU'),
@@ -475,6 +558,7 @@ if (gpu) {
   software = isSoftwareAdapter(gpu);
   controls.suggestSubset(software);
   await dataPanel.fromServer();
+  await savedRuns.refresh();
 } else {
   status('error', 'Training needs WebGPU; see above.');
 }

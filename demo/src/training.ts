@@ -28,14 +28,14 @@ export interface TrainedModel {
 }
 
 /**
- * A run as it stood at the end of an epoch: everything needed to continue it on another device.
+ * A run as it stood at the end of an epoch (or where it was paused): everything needed to continue it on another device.
  * The checkpoint holds the step counters (dropout's random stream, Adam's t) and the shuffling
  * follows the seed and the epoch number, so the epochs after a resume are those the run would have
  * trained anyway.
  */
 export interface RunCheckpoint {
   readonly settings: DemoSettings;
-  /** The finished epochs, the last one being the epoch the checkpoint is from. */
+  /** The finished epochs: the checkpoint is from the end of the last, or inside the next (a pause). */
   readonly history: readonly EpochRecord[];
   /** model.checkpoint()'s bytes, for loadCheckpoint. */
   readonly bytes: Uint8Array;
@@ -58,6 +58,8 @@ export interface RunEvents {
   evaluating(what: string): void;
   /** Awaited before the next epoch (the page shows the results meanwhile). */
   epochEnd(report: EpochReport): Promise<void>;
+  /** Paused: the checkpoint of the exact step it stopped at (inside an epoch), awaited before 'paused' is announced. */
+  paused(checkpoint: RunCheckpoint): Promise<void>;
 }
 
 export class TrainingRun {
@@ -154,16 +156,17 @@ export class TrainingRun {
       });
       // Only pause() and stop() abort the signal.
       if (result.stopped !== 'interrupted' && result.stopped !== 'stop') return result;
-      if (!(await this.waitWhilePaused())) return { ...result, stopped: 'stop' };
+      if (!(await this.waitWhilePaused(result.epochs))) return { ...result, stopped: 'stop' };
       history = result.epochs;
       resume = undefined;
       this.abort = new AbortController();
     }
   }
 
-  /** Waits while paused; false once the run should stop. */
-  private async waitWhilePaused(): Promise<boolean> {
+  /** Waits while paused (after handing the paused position's checkpoint to `events.paused`); false once the run should stop. */
+  private async waitWhilePaused(history: readonly EpochRecord[]): Promise<boolean> {
     if (this.pauseRequested && !this.stopRequested) {
+      await this.events.paused({ settings: this.settings, history: [...history], bytes: await this.model.checkpoint() });
       this.events.phase('paused');
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = null;

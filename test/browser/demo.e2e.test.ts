@@ -10,9 +10,9 @@
  * resume it: it must end with the numbers of a run that was never interrupted. Without WebGPU in
  * the browser this fails; it never skips.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode as decodePng } from 'fast-png';
 import { npy, npz } from '../data/dataset-fixtures';
@@ -411,6 +411,76 @@ describe('the demo in Chromium', () => {
     await page.screenshot({ path: `${ARTIFACTS}demo-resumed.png`, fullPage: true });
     expect(errors).toEqual([]);
   }, 420_000);
+
+  it('keeps runs across reloads: resumed from the browser\'s storage, after an epoch or from a pause, they end with an uninterrupted run\'s weights bit for bit', async () => {
+    const settings: RunSettings = { model: 'one-hidden', trainImages: 2_000, testImages: 500, epochs: 3 };
+    /** The trained weights the page offers for download (model.save(): architecture, weights, pre-processing). */
+    const downloadedWeights = async (page: Page) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-weights')]);
+      return new Uint8Array(await readFile((await download.path())!));
+    };
+    const savedRuns = (page: Page) => page.locator('#saved-runs-list li');
+
+    const { page, errors } = await openDemo(browser, server.url);
+    await prepareRun(page, settings);
+    await page.click('#start');
+    expect((await waitForRunEnd(page, 180_000)).state).toBe('done');
+    const reference = await downloadedWeights(page);
+    // A finished run leaves nothing to resume.
+    expect(await savedRuns(page).count()).toBe(0);
+
+    // Reload in the middle of epoch 2: the run saved after epoch 1 is offered, and resumed.
+    await prepareRun(page, settings);
+    await page.click('#start');
+    await page.waitForSelector('#progress-label:has-text("Epoch 2/3 · step")', { timeout: 120_000 });
+    await page.reload();
+    await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
+    await page.waitForSelector('#saved-runs-list li[data-state="running"] button.resume', { timeout: 30_000 });
+    expect(await savedRuns(page).count()).toBe(1);
+    expect(await savedRuns(page).first().textContent()).toMatch(/one-hidden on Fashion-MNIST \(2,000 training images\), after epoch 1 of 3/);
+    await page.click('#saved-runs-list li button.resume');
+    const afterReload = await waitForRunEnd(page, 180_000);
+    expect(afterReload.state, afterReload.text).toBe('done');
+    expect(afterReload.text).toContain('resumed after epoch 1');
+    expect((await epochTable(page)).map((r) => r.epoch)).toEqual([1, 2, 3]);
+    expect(Buffer.from(await downloadedWeights(page)).equals(Buffer.from(reference)), 'weights after a reload and resume equal the uninterrupted run\'s').toBe(true);
+    expect(await savedRuns(page).count()).toBe(0);
+
+    // Pause inside epoch 2, reload, resume: it continues from the very step it paused at.
+    await prepareRun(page, settings);
+    await page.click('#start');
+    await page.waitForSelector('#progress-label:has-text("Epoch 2/3 · step")', { timeout: 120_000 });
+    await page.click('#pause');
+    await page.waitForSelector('#run-status[data-state="paused"]', { timeout: 60_000 });
+    await page.reload();
+    await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
+    await page.waitForSelector('#saved-runs-list li[data-state="paused"] button.resume', { timeout: 30_000 });
+    expect(await savedRuns(page).first().textContent()).toContain('paused inside epoch 2 of 3');
+    await page.click('#saved-runs-list li button.resume');
+    const afterPause = await waitForRunEnd(page, 180_000);
+    expect(afterPause.state, afterPause.text).toBe('done');
+    expect(Buffer.from(await downloadedWeights(page)).equals(Buffer.from(reference)), 'weights after a pause, reload and resume equal the uninterrupted run\'s').toBe(true);
+
+    // A record from another version of the page is listed for deletion, never resumed or removed unasked.
+    await page.evaluate(() => new Promise<void>((resolve, reject) => {
+      const open = indexedDB.open('wgml-demo');
+      open.onsuccess = () => {
+        const tx = open.result.transaction('runs', 'readwrite');
+        tx.objectStore('runs').put({ format: 'wgml-demo-run/0' }, 'run-old');
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error);
+      };
+      open.onerror = () => reject(open.error);
+    }));
+    await page.reload();
+    await page.waitForSelector('#saved-runs-list li[data-state="unreadable"]', { timeout: 30_000 });
+    expect(await page.textContent('#saved-runs-list li[data-state="unreadable"]')).toContain('another version of this page');
+    expect(await page.locator('#saved-runs-list li[data-state="unreadable"] button.resume').count()).toBe(0);
+    await page.click('#saved-runs-list li[data-state="unreadable"] button.delete');
+    await page.waitForSelector('#saved-runs[hidden], #saved-runs-list:empty', { state: 'attached', timeout: 10_000 });
+    expect(await savedRuns(page).count()).toBe(0);
+    expect(errors).toEqual([]);
+  }, 600_000);
 
   it('explains how to get WebGPU when the browser has none, instead of a blank page', async () => {
     const { page, errors } = await openDemo(browser, server.url, { withoutWebGpu: true });
