@@ -18,7 +18,7 @@ import { defineConfig, type Plugin, type PreviewServer, type UserConfig, type Vi
  * The package's `exports` (package.json) pick between the two; scripts/build-types.mjs bundles the
  * declarations next to them. All of it: `npm run build:lib`.
  */
-export default defineConfig(({ mode }) =>
+export default defineConfig(async ({ mode }): Promise<UserConfig> =>
   mode === 'lib'
     ? libraryBuild('node')
     : mode === 'lib-browser'
@@ -39,7 +39,9 @@ export default defineConfig(({ mode }) =>
         // Relative asset URLs: the built site works from any folder of any static server.
         base: './',
         publicDir: false,
-        plugins: [fashionMnistFiles(), noDawnInBrowser()],
+        plugins: [await fashionMnistFiles(), noDawnInBrowser()],
+        // The training and figures workers import the library as modules, like the page.
+        worker: { format: 'es' as const },
         // Pre-bundled when the dev server starts, so a first visit never triggers a reload.
         optimizeDeps: { include: ['uplot', 'd3-scale', 'd3-scale-chromatic', 'd3-shape', 'fast-png'], exclude: ['webgpu'] },
         build: { outDir: '../dist/demo', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1024 },
@@ -147,12 +149,37 @@ async function dataDirectory(): Promise<{ dir: string } | { looked: string[] }> 
 }
 
 /**
- * Serves Fashion-MNIST's four IDX files (as `<name>.gz` or `<name>`) at /data/fashion-mnist/ in
- * `vite` (dev) and `vite preview`, from the first place the Node loader would use. Only those
- * eight names are served: no other path on disk is reachable. A 404's body says where it looked.
+ * Where the demo page finds Fashion-MNIST, known when the page is built (the page reads it as
+ * `__WGML_DATA__`, so it never probes for files that are not there, and logs no failed request):
+ * the URL its four files are at (relative to the page, or absolute) and their names, or null.
  */
-function fashionMnistFiles(): Plugin {
+export interface DemoDataManifest {
+  url: string;
+  files: string[];
+}
+
+/**
+ * Fashion-MNIST for the demo page, from the first place the Node loader would use
+ * (dataDirectory):
+ *  - `vite` (dev) and `vite preview` serve its four IDX files (as `<name>.gz` or `<name>`) at
+ *    data/fashion-mnist/; only those eight names are served, no other path on disk is reachable;
+ *  - `vite build` copies them into the site (dist/demo/data/fashion-mnist/), so that it works from
+ *    any static server; or, with WGML_DATA_URL set, the page fetches the official gzipped files from
+ *    that URL instead (the site then holds no data; WGML_DATA_URL=none: no data, no URL);
+ *  - with neither, the page says how to load data (files a person chooses or drops).
+ */
+async function fashionMnistFiles(): Promise<Plugin> {
   const names = new Set(DATA_FILES.flatMap((f) => [f, `${f}.gz`]));
+  const where = await dataDirectory();
+  const found = 'dir' in where ? await filesIn(where.dir) : null;
+  // WGML_DATA_URL=none: a site without data (the page asks for files).
+  const given = process.env.WGML_DATA_URL;
+  const url = given && given !== 'none' ? given : null;
+  const none = given === 'none';
+  let manifest: DemoDataManifest | null = null;
+  if (url) manifest = { url, files: DATA_FILES.map((f) => `${f}.gz`) };
+  else if (found && !none) manifest = { url: DATA_PATH.slice(1), files: found.map((f) => f.name) };
+
   const attach = (server: ViteDevServer | PreviewServer) => {
     server.middlewares.use(async (req, res, next) => {
       const path = (req.url ?? '').split('?')[0]!;
@@ -160,9 +187,8 @@ function fashionMnistFiles(): Plugin {
       if ((req.method !== 'GET' && req.method !== 'HEAD') || at < 0) return next();
       const name = decodeURIComponent(path.slice(at + DATA_PATH.length));
       if (!names.has(name)) return next();
-      const where = await dataDirectory();
-      let bytes: Buffer | undefined;
-      if ('dir' in where) bytes = await readFile(join(where.dir, name)).catch(() => undefined);
+      const file = found?.find((f) => f.name === name);
+      const bytes = file && (await readFile(file.path).catch(() => undefined));
       if (!bytes) {
         res.statusCode = 404;
         res.setHeader('Content-Type', 'text/plain; charset=utf-8');
@@ -177,5 +203,26 @@ function fashionMnistFiles(): Plugin {
       res.end(req.method === 'HEAD' ? undefined : bytes);
     });
   };
-  return { name: 'wgml-fashion-mnist-files', configureServer: attach, configurePreviewServer: attach };
+  return {
+    name: 'wgml-fashion-mnist-files',
+    config: () => ({ define: { __WGML_DATA__: JSON.stringify(manifest) } }),
+    configureServer: attach,
+    configurePreviewServer: attach,
+    async generateBundle() {
+      if (url || none || !found) {
+        this.info(url ? `Fashion-MNIST: the page fetches it from ${url}` : none ? 'WGML_DATA_URL=none: the site holds no data' : `Fashion-MNIST not found (looked in ${'looked' in where ? where.looked.join(', ') : ''}): the site asks for data files`);
+        return;
+      }
+      for (const f of found) this.emitFile({ type: 'asset', fileName: `${DATA_PATH.slice(1)}${f.name}`, source: await readFile(f.path) });
+    },
+  };
+}
+
+/** The four files in `dir`, each as `<name>.gz` when present, else `<name>`. */
+async function filesIn(dir: string): Promise<{ name: string; path: string }[]> {
+  const exists = (path: string) => access(path).then(() => true, () => false);
+  return Promise.all(DATA_FILES.map(async (f) => {
+    const name = (await exists(join(dir, `${f}.gz`))) ? `${f}.gz` : f;
+    return { name, path: join(dir, name) };
+  }));
 }

@@ -1,6 +1,6 @@
 /**
- * Getting a dataset into the page: Fashion-MNIST fetched from the server that serves the demo (the
- * dev and preview servers serve it at data/fashion-mnist/, see vite.config.ts), or any dataset the
+ * Getting a dataset into the page: Fashion-MNIST fetched from where the site keeps it (the dev and
+ * preview servers serve it, a built site holds a copy or names a URL: see vite.config.ts), or any dataset the
  * library reads, from files a person picks or drops: IDX files of any size and class count (MNIST,
  * EMNIST…), CIFAR-10/100 binary batches, or one NumPy .npz (x_train, y_train, x_test, y_test), with
  * a classes.txt (or batches.meta.txt) beside them for the class names. wgml's loadDataset picks
@@ -8,14 +8,19 @@
  * its own settings.
  */
 import {
-  FASHION_MNIST_CLASSES, fileListReader, loadDataset, loadFashionMnist, urlReader,
-  type FashionMnist, type LoadedDataset,
+  FASHION_MNIST_CLASSES, FASHION_MNIST_URL, fileListReader, loadDataset, loadFashionMnist, urlReader,
+  type FashionMnist, type LoadedDataset, type ReadFile,
 } from '../../src/index';
 import { byId, count, describeError } from './dom';
 import { shapeText } from './models';
 
-/** Relative to the page, so a built site in any folder looks next to itself. */
-export const DATA_URL = 'data/fashion-mnist/';
+declare const __WGML_DATA__: { url: string; files: string[] } | null;
+
+/**
+ * Where this site's Fashion-MNIST is (vite.config.ts decides it when the page is built: served
+ * next to the page, at a URL given with WGML_DATA_URL, or nowhere), and its four files' names.
+ */
+export const SERVED_DATA = __WGML_DATA__;
 
 /** A loaded dataset: Fashion-MNIST from the server, or what loadDataset read from files. */
 export type DemoData = FashionMnist | LoadedDataset;
@@ -45,7 +50,9 @@ export class DataPanel {
    * page sorts them as it sorts dropped ones: a model file among them goes to the model picker).
    */
   constructor(private readonly onLoaded: (data: DemoData) => void, onChosen: (files: File[]) => void) {
-    byId('load-server').addEventListener('click', () => void this.fromServer());
+    const server = byId('load-server', HTMLButtonElement);
+    server.hidden = SERVED_DATA === null;
+    server.addEventListener('click', () => void this.fromServer());
     const input = byId('data-files', HTMLInputElement);
     input.addEventListener('change', () => {
       const files = [...(input.files ?? [])];
@@ -54,9 +61,21 @@ export class DataPanel {
     });
   }
 
+  /**
+   * Fashion-MNIST from where this site keeps it. Only the files the site has are requested, so a
+   * missing one is never a failed request in the console. Without any, says how to load data.
+   */
   fromServer(): Promise<void> {
-    const base = new URL(DATA_URL, document.baseURI).href;
-    return this.load(() => loadFashionMnist(urlReader(base), base), ' Or choose the files yourself.');
+    if (!SERVED_DATA) {
+      this.show('empty', 'This site holds no dataset: choose or drop the files of one (below), e.g. Fashion-MNIST\'s four IDX files from ' +
+        `${FASHION_MNIST_URL} or github.com/zalandoresearch/fashion-mnist.`);
+      return Promise.resolve();
+    }
+    const base = new URL(SERVED_DATA.url, document.baseURI).href;
+    const served = new Set(SERVED_DATA.files);
+    const fetchServed = urlReader(base);
+    const reader: ReadFile = (name) => (served.has(name) ? fetchServed(name) : Promise.resolve(undefined));
+    return this.load(() => loadFashionMnist(reader, base), ' Or choose the files yourself.');
   }
 
   /** A dataset from files a person chose or dropped; loadDataset decides the layout from their names. */

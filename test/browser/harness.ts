@@ -4,9 +4,13 @@
  * the way a person would use it.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createServer } from 'vite';
+import { build, createServer } from 'vite';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -36,6 +40,49 @@ export async function startDemoServer(): Promise<DemoServer> {
     throw new Error('the Vite dev server did not report its URL');
   }
   return { url, close: () => server.close() };
+}
+
+/**
+ * `npm run build`'s site, built into `outDir` with `env` set while the config is read (e.g.
+ * WGML_DATA_URL=none for a site without data).
+ */
+export async function buildDemoSite(outDir: string, env: Record<string, string> = {}): Promise<void> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    await build({ configFile: `${ROOT}/vite.config.ts`, root: `${ROOT}/demo`, mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml', '.wasm': 'application/wasm',
+};
+
+/**
+ * A plain static file server (no Vite, no middleware) for `dir` on a free port: files as they are,
+ * by extension's type (.gz as bytes: the page decompresses them), 404 for anything else.
+ */
+export async function serveStatic(dir: string): Promise<DemoServer> {
+  const server = createHttpServer(async (req, res) => {
+    const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]!)).replace(/^(\.\.[/\\])+/, '');
+    const file = join(dir, path.endsWith('/') ? `${path}index.html` : path);
+    try {
+      const bytes = await readFile(file);
+      res.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': bytes.byteLength });
+      res.end(bytes);
+    } catch {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('not found');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 export async function launchChromium(): Promise<Browser> {
