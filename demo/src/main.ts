@@ -1,10 +1,12 @@
 /**
  * The demo page: wires the panels together. Each concern lives in its own module: gpu.ts (the
- * device), device-lost.ts (what to do when it is lost), controls.ts (model and settings),
- * models.ts (seed models and model files), data.ts (Fashion-MNIST from the server, any dataset from
- * files), training.ts (a run), progress.ts, charts.ts, results.ts, weights.ts, drawing-pad.ts +
- * predictor.ts + probabilities.ts, profile-panel.ts (one step's kernels, timed). Whether the data
- * fits the chosen model is checked here (model.checkFits), whenever either or a setting changes.
+ * device, in the training worker worker.ts), device-lost.ts (what to do when it is lost),
+ * controls.ts (model and settings), models.ts (seed models and model files), model-editor.ts (a
+ * model written in the page), data.ts (Fashion-MNIST from the site, any dataset from files),
+ * training.ts (a run), run-store.ts + saved-runs.ts (runs kept across reloads), progress.ts,
+ * charts.ts, results.ts (+ figures-worker.ts), weights.ts, drawing-pad.ts + predictor.ts +
+ * probabilities.ts, profile-panel.ts (one step's kernels, timed). Whether the data fits the chosen
+ * model is checked here (model.checkFits), whenever either or a setting changes.
  */
 import './style.css';
 import { createDataset, imageBytes, Sequential, type Dataset, type EpochRecord } from '../../src/index';
@@ -13,8 +15,9 @@ import { Controls, type DemoSettings, type DraftSettings, type RunPhase } from '
 import { acceptDrops, DataPanel, describeData, isFashionMnist, type DemoData } from './data';
 import { DeviceLostPanel, type LostOffer } from './device-lost';
 import { byId, count, describeError, duration, h, nextTask, percent } from './dom';
-import { drawable, DrawingPad, IMAGE_SIDE } from './drawing-pad';
+import { DrawingPad, padShape, padText } from './drawing-pad';
 import { connectGpu, DeviceLostError, initGpu, isSoftwareAdapter, type Gpu, type GpuWatch } from './gpu';
+import { ModelEditor } from './model-editor';
 import { definitionModel, shapeText, type DemoModel } from './models';
 import { Predictor } from './predictor';
 import { ProbabilityBars } from './probabilities';
@@ -60,6 +63,7 @@ function fail(e: unknown, where: string): void {
 const PIXELS = { standardize: 'standardised', scale01: 'scaled to [0, 1]', none: 'as they are' } as const;
 
 function showModel(m: DemoModel): void {
+  editor.show(m);
   const d = m.fit;
   const settings =
     `${d.epochs} epochs, batch ${d.batchSize}, ${d.optimizer === 'adam' ? 'Adam' : 'SGD'} at ${d.lr}` +
@@ -92,6 +96,10 @@ function checkFit(): void {
   controls.setMisfit(misfit(controls.selected.model, controls.draft()));
   updatePad();
 }
+
+const editor = new ModelEditor((m) => {
+  if (!controls.busy) controls.addModel(m);
+});
 
 const controls = new Controls({
   onModelChange: showModel,
@@ -148,13 +156,16 @@ async function loadModelFile(file: File): Promise<void> {
 
 /**
  * Files a person dropped (anywhere on the page) or chose: JSON model files go to the model picker,
- * a .safetensors file to the weights panel, the rest is a dataset for loadDataset.
+ * a .safetensors file to the weights panel, a picture (PNG, JPEG…) to the drawing pad, the rest is
+ * a dataset for loadDataset.
  */
 async function openFiles(files: File[]): Promise<void> {
   const models = files.filter((f) => /\.json$/i.test(f.name));
   const weightFiles = files.filter((f) => /\.safetensors$/i.test(f.name));
-  const rest = files.filter((f) => !models.includes(f) && !weightFiles.includes(f));
+  const pictures = files.filter((f) => /\.(png|jpe?g|webp|gif|bmp)$/i.test(f.name));
+  const rest = files.filter((f) => !models.includes(f) && !weightFiles.includes(f) && !pictures.includes(f));
   for (const f of models) await loadModelFile(f);
+  if (pictures[0]) await showPicture(pictures[0]);
   if (rest.length > 0) await dataPanel.fromFiles(rest);
   if (weightFiles[0]) await weights.load(weightFiles[0]);
 }
@@ -170,6 +181,7 @@ modelInput.addEventListener('change', () => {
 /** The run's phase on the buttons; the data stays as it is while a run or a profile uses it. */
 function phaseChanged(phase: RunPhase): void {
   controls.setPhase(phase);
+  editor.setBusy(phase !== 'idle');
   dataPanel.block(phase === 'idle' ? null : 'A run (or a profile) is using the data: load other data when it ends, or stop it.');
 }
 
@@ -433,17 +445,29 @@ async function useLoadedWeights({ weights: bytes, model, file }: LoadedWeights):
   }
 }
 
-/** The drawing pad: on for models that take 28x28 grey images (the trained one, else the chosen one), off with a note for others. */
+/** Whether the data's test images are pictures of the pad's shape (for "A test image"). */
+function dataFitsPad(): boolean {
+  const d = data && padShape(data.shape);
+  const p = pad.shape;
+  return !!d && d.height === p.height && d.width === p.width && d.channels === p.channels;
+}
+
+/**
+ * The drawing pad, sized to the model's input (the trained one, else the chosen one): grey or
+ * colour pictures of its height and width; off with a note for inputs it cannot draw.
+ */
 function updatePad(): void {
   const shape = trained?.inputShape ?? controls.selected.model.inputShape;
   const name = trained?.name ?? controls.selected.name;
-  const ok = drawable(shape);
-  pad.setEnabled(ok);
+  const size = padShape(shape);
+  if (size) pad.setShape(size);
+  pad.setEnabled(size !== null);
   const note = byId('pad-note');
-  note.hidden = ok;
-  note.textContent = ok ? '' : `The drawing pad makes 28x28 grey pictures, for models that take [28, 28, 1] (or 784 values); ${name} takes ${shapeText(shape)}.`;
-  byId('draw-panel').dataset.state = ok ? 'ready' : 'unavailable';
-  byId('sample-pad', HTMLButtonElement).disabled = !ok || !data || !drawable(data.shape);
+  note.hidden = size !== null;
+  note.textContent = size ? '' : `The drawing pad makes grey or colour pictures, for models that take [h, w, 1], [h, w, 3] or a square number of values; ${name} takes ${shapeText(shape)}.`;
+  byId('draw-panel').dataset.state = size ? 'ready' : 'unavailable';
+  byId('draw-panel').dataset.shape = size ? padText(size) : '';
+  byId('sample-pad', HTMLButtonElement).disabled = !size || !dataFitsPad();
 }
 
 // The drawing pad: one prediction at a time; changes made meanwhile are predicted once it is done.
@@ -455,8 +479,8 @@ let nextCaption: string | null = null;
 
 function predictPad(): void {
   pad.updatePreview();
-  if (trained && !drawable(trained.inputShape)) {
-    bars.message(`Drawing is for models that take 28x28 grey images; ${trained.name} takes ${shapeText(trained.inputShape)}.`);
+  if (trained && !padShape(trained.inputShape)) {
+    bars.message(`The pad draws pictures, for models that take [h, w, 1], [h, w, 3] or a square number of values; ${trained.name} takes ${shapeText(trained.inputShape)}.`);
     return;
   }
   if (!trained) {
@@ -500,11 +524,34 @@ pad.onChange((final) => {
 });
 
 byId('sample-pad').addEventListener('click', () => {
-  if (!data || !drawable(data.shape)) return;
+  if (!data || !dataFitsPad()) return;
   const i = Math.floor(Math.random() * data.test.labels.length);
-  const pixels = IMAGE_SIDE * IMAGE_SIDE;
+  const { height, width, channels } = pad.shape;
+  const values = height * width * channels;
   nextCaption = `test image ${i}: ${data.classes[data.test.labels[i]!]}`;
-  pad.show(imageBytes(data.test.images.subarray(i * pixels, (i + 1) * pixels)));
+  pad.show(imageBytes(data.test.images.subarray(i * values, (i + 1) * values)));
+});
+
+/** A picture dropped or chosen for the pad: scaled onto it, then predicted like a drawing. */
+async function showPicture(file: File): Promise<void> {
+  if (!pad.isEnabled) {
+    bars.message(`${file.name}: the pad is off for this model (see the note above it).`);
+    return;
+  }
+  try {
+    nextCaption = file.name;
+    await pad.showFile(file);
+  } catch (e) {
+    nextCaption = null;
+    bars.message(describeError(e).message);
+  }
+}
+
+const padImage = byId('pad-image', HTMLInputElement);
+padImage.addEventListener('change', () => {
+  const file = padImage.files?.[0];
+  padImage.value = '';
+  if (file) void showPicture(file);
 });
 
 /** A lost device: say so, and offer what a new one can do (resume the run, if it has a checkpoint). */

@@ -14,7 +14,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decode as decodePng } from 'fast-png';
+import { decode as decodePng, encode as encodePng } from 'fast-png';
 import { npy, npz } from '../data/dataset-fixtures';
 import {
   crashGpuProcess, drawShirt, dropFiles, epochTable, launchChromium, longTasks, openDemo, pageNow, prepareRun, shownProbabilities, startDemoServer, waitForRunEnd, webGpuState,
@@ -70,6 +70,33 @@ function colourNpz(train = 320, test = 80): { npzBytes: Uint8Array; classNames: 
     classNames: ['red', 'green', 'blue', 'grey'],
     testCount: test,
   };
+}
+
+/**
+ * CIFAR-10 binary files (five training batches of 64 records, a test batch of 100) of 32x32 colour
+ * pictures whose class is their colour (red, green, blue, grey) on noise, and a batches.meta.txt
+ * naming CIFAR-10's ten labels (the last six unused). Records store each channel's plane in turn.
+ */
+function cifarColours(): { files: Map<string, Uint8Array>; classNames: string[] } {
+  let state = 777;
+  const random = () => ((state = (state * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
+  const batch = (count: number, offset: number) => {
+    const out = new Uint8Array(count * 3073);
+    for (let n = 0; n < count; n++) {
+      const k = (n + offset) % 4;
+      out[n * 3073] = k;
+      for (let c = 0; c < 3; c++) {
+        for (let p = 0; p < 1024; p++) out[n * 3073 + 1 + c * 1024 + p] = Math.floor(random() * 70) + (k === c ? 150 : k === 3 ? 90 : 0);
+      }
+    }
+    return out;
+  };
+  const classNames = ['red', 'green', 'blue', 'grey', 'unused4', 'unused5', 'unused6', 'unused7', 'unused8', 'unused9'];
+  const files = new Map<string, Uint8Array>();
+  for (let b = 1; b <= 5; b++) files.set(`data_batch_${b}.bin`, batch(64, b));
+  files.set('test_batch.bin', batch(100, 0));
+  files.set('batches.meta.txt', new TextEncoder().encode(`${classNames.join('\n')}\n`));
+  return { files, classNames };
 }
 
 let server: DemoServer;
@@ -282,9 +309,11 @@ describe('the demo in Chromium', () => {
     expect(await page.textContent('#model-summary')).toContain('Total params');
     expect(await page.isEnabled('#start')).toBe(true);
     expect(await page.isHidden('#fit-note')).toBe(true);
-    // The drawing pad draws 28x28 grey pictures: off for this model, saying why.
-    expect(await page.getAttribute('#draw-panel', 'data-state')).toBe('unavailable');
-    expect(await page.textContent('#pad-note')).toContain('[8, 8, 3]');
+    // The drawing pad follows the model: 8x8 colour pictures, with a colour brush.
+    expect(await page.getAttribute('#draw-panel', 'data-state')).toBe('ready');
+    expect(await page.getAttribute('#draw-panel', 'data-shape')).toBe('8x8 colour');
+    expect(await page.isVisible('#brush-colour')).toBe(true);
+    expect(await page.$eval('#pad-preview', (c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height])).toEqual([8, 8]);
     // A batch larger than the training set is refused the same way, before training.
     await page.fill('#batch-size', '5000');
     expect(await page.isDisabled('#start')).toBe(true);
@@ -334,6 +363,62 @@ describe('the demo in Chromium', () => {
     await page.screenshot({ path: `${ARTIFACTS}demo-npz.png`, fullPage: true });
     expect(errors).toEqual([]);
   }, 240_000);
+
+  it('trains a model written in the page on dropped CIFAR-10 files, then predicts a dropped picture', async () => {
+    const { page, errors } = await openDemo(browser, server.url);
+    await page.waitForSelector('#data-status[data-state="loaded"], #data-status[data-state="error"]', { timeout: 120_000 });
+    const { files, classNames } = cifarColours();
+    await dropFiles(page, '#drop-zone', [...files].map(([name, bytes]) => ({ name, bytes })));
+    await page.waitForSelector('#data-status[data-state="loaded"][data-shape="[32, 32, 3]"], #data-status[data-state="error"]', { timeout: 60_000 });
+    expect(await page.getAttribute('#data-status', 'data-state'), (await page.textContent('#data-status'))!).toBe('loaded');
+
+    // The editor starts from the chosen model's definition; a mistake is named by its field as it is typed.
+    await page.click('#model-editor summary');
+    expect(JSON.parse(await page.inputValue('#model-json')).name).toBe(await page.inputValue('#model'));
+    const model = {
+      name: 'colours',
+      input: [32, 32, 3],
+      layers: [
+        { type: 'conv2d', filters: -4, kernelSize: 3, padding: 'same', activation: 'relu' },
+        { type: 'maxpool2d', poolSize: 4 },
+        { type: 'flatten' },
+        { type: 'dense', units: 10, activation: 'softmax' },
+      ],
+      train: { optimizer: 'adam', lr: 0.01, batchSize: 16, epochs: 1, preprocessing: 'scale01' },
+    };
+    await page.fill('#model-json', JSON.stringify(model, null, 2));
+    await page.waitForSelector('#model-json-status[data-state="error"]', { timeout: 10_000 });
+    expect(await page.textContent('#model-json-status')).toContain('layers[0].filters');
+    expect(await page.isDisabled('#use-model-json')).toBe(true);
+    model.layers[0]!.filters = 4;
+    await page.fill('#model-json', JSON.stringify(model, null, 2));
+    await page.waitForSelector('#model-json-status[data-state="loaded"]', { timeout: 10_000 });
+    expect(await page.textContent('#model-json-status')).toContain('Valid: colours, input [32, 32, 3], 10 classes');
+    expect(await page.textContent('#model-json-summary')).toContain('Total params: 2,682');
+    await page.click('#use-model-json');
+    expect(await page.$eval('#model', (s) => (s as HTMLSelectElement).selectedOptions[0]!.textContent)).toContain('colours');
+    expect(await page.inputValue('#epochs')).toBe('1');
+    await page.fill('#train-limit', '320');
+    await page.fill('#test-limit', '100');
+    expect(await page.isEnabled('#start')).toBe(true);
+    await page.click('#start');
+    const end = await waitForRunEnd(page, 180_000);
+    expect(end.state, end.text).toBe('done');
+    expect(await page.$$eval('#per-class tbody th', (th) => th.map((x) => x.textContent))).toEqual(classNames);
+
+    // The pad draws 32x32 colour pictures for it; a dropped picture is scaled onto it and predicted.
+    expect(await page.getAttribute('#draw-panel', 'data-shape')).toBe('32x32 colour');
+    const red = encodePng({ width: 60, height: 40, channels: 3, data: new Uint8Array(60 * 40 * 3).map((_, i) => (i % 3 === 0 ? 220 : 30)) });
+    await dropFiles(page, '#pad', [{ name: 'red.png', bytes: red, type: 'image/png' }]);
+    await page.waitForSelector('#prediction-status:has-text("red.png")', { timeout: 60_000 });
+    const seen = await page.$eval('#pad-preview', (c) => [...(c as HTMLCanvasElement).getContext('2d')!.getImageData(16, 16, 1, 1).data]);
+    expect(seen[0]!, 'the picture the model sees is red').toBeGreaterThan(180);
+    expect(seen[1]!).toBeLessThan(60);
+    const probabilities = await shownProbabilities(page);
+    expect(probabilities).toHaveLength(10);
+    expect(Math.abs(probabilities.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
+    expect(errors).toEqual([]);
+  }, 300_000);
 
   it('offers to resume a run when the GPU device is lost, and the resumed epochs are those of an uninterrupted run', async () => {
     // Small enough for SwiftShader to train an epoch in seconds, with enough steps (63 of 32
