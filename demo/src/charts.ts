@@ -3,8 +3,8 @@
  * the running training loss within the epoch.
  *
  * Drawn with uPlot (https://github.com/leeoniya/uPlot, MIT): ~50 kB with no dependencies, it draws
- * to a canvas and a setData() redraw costs well under a millisecond, so the running loss can be
- * updated every few training steps without taking time from the GPU's feeding loop; it is typed,
+ * to a canvas and a setData() redraw costs a few milliseconds, so the running loss can be
+ * updated a few times a second without holding the page's thread; it is typed,
  * actively maintained and has handled live, streaming time series for years. Chart.js would also
  * do, at about four times the size and with an animation system this page would switch off anyway.
  * (src/report's SVG curves are for finished runs; the page uses those for nothing live.)
@@ -78,6 +78,9 @@ function chart(target: HTMLElement, title: string, yLabel: string, series: uPlot
   return u;
 }
 
+/** The running loss is redrawn at most this often. */
+const RUNNING_REDRAW_MS = 250;
+
 const fixed = (digits: number) => (_u: uPlot, v: number | null) => (v == null ? '-' : v.toFixed(digits));
 
 /** The two charts, fed by the training loop. */
@@ -88,7 +91,9 @@ export class Curves {
   private readonly accuracyChart: uPlot;
   private epochs = 0;
   private planned = 1;
-  private pending = 0;
+  /** A running-loss redraw waiting: first a timeout, then an animation frame. */
+  private pending: { kind: 'timeout' | 'frame'; id: number } | null = null;
+  private lastRunningDraw = -Infinity;
 
   constructor(private readonly lossTarget: HTMLElement, private readonly accuracyTarget: HTMLElement) {
     const epochPoints = { show: true, size: 7 };
@@ -123,10 +128,28 @@ export class Curves {
     this.redraw();
   }
 
-  /** Running loss at fraction `done` of epoch `epoch` (1-based). Redraws at most once a frame. */
+  /**
+   * Running loss at fraction `done` of epoch `epoch` (1-based). Redraws the loss chart alone (the
+   * accuracy chart has not changed), in a frame, at most a few times a second: more is not visibly
+   * smoother, and each redraw is main-thread work.
+   */
   running(epoch: number, done: number, loss: number): void {
     this.loss.put(epoch - 1 + done, 2, loss);
-    if (!this.pending) this.pending = requestAnimationFrame(() => this.redraw());
+    if (this.pending) return;
+    const wait = Math.max(0, this.lastRunningDraw + RUNNING_REDRAW_MS - performance.now());
+    this.pending = {
+      kind: 'timeout',
+      id: window.setTimeout(() => {
+        this.pending = {
+          kind: 'frame',
+          id: requestAnimationFrame(() => {
+            this.pending = null;
+            this.lastRunningDraw = performance.now();
+            this.lossChart.setData(this.loss.data);
+          }),
+        };
+      }, wait),
+    };
   }
 
   /** One finished epoch: its training and validation points. */
@@ -140,8 +163,9 @@ export class Curves {
   }
 
   private redraw(): void {
-    if (this.pending) cancelAnimationFrame(this.pending);
-    this.pending = 0;
+    if (this.pending?.kind === 'timeout') clearTimeout(this.pending.id);
+    if (this.pending?.kind === 'frame') cancelAnimationFrame(this.pending.id);
+    this.pending = null;
     this.lossChart.setData(this.loss.data);
     this.accuracyChart.setData(this.accuracy.data);
     // For tests and curious readers: how many epochs the curves show.

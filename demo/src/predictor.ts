@@ -3,7 +3,7 @@
  * (model.save()'s bytes) are loaded and compiled once per set of weights and device, and that model
  * is kept for the drawings that follow. Calls must not overlap: the page predicts one drawing at a time.
  */
-import { loadModel, type RemoteModel } from '../../src/index';
+import type { RemoteModel } from '../../src/index';
 import type { Gpu } from './gpu';
 import type { TrainedModel } from './training';
 
@@ -19,7 +19,8 @@ export class Predictor {
     if (c?.weights === trained.weights && c.gpu === gpu) return c.model;
     c?.model.release();
     this.current = null;
-    const model = await gpu.compile(loadModel(trained.weights, trained.origin));
+    // Read in the worker: parsing the weights here would hold the page's thread at each epoch's end.
+    const model = await gpu.loadModel(trained.weights);
     this.current = { weights: trained.weights, gpu, model };
     return model;
   }

@@ -9,7 +9,7 @@
  * page's thread for long.
  */
 import { misclassified, perClassAccuracy, type Dataset, type Evaluation } from '../../src/index';
-import { byId, count, h, nextTask, percent, svgNode } from './dom';
+import { byId, count, h, nextTask, percent, showSvg } from './dom';
 import type { FiguresReply, FiguresRequest } from './figures-worker';
 
 /** Gallery size: four rows of ten. */
@@ -106,7 +106,7 @@ export class ResultsPanel {
       galleryOptions: { title: `The first ${wrong.length} misclassified test images`, scale: galleryScale(data.shape) },
     });
     if (shown !== this.shown) return;
-    this.confusion.replaceChildren(svgNode(figures.confusion));
+    showSvg(this.confusion, figures.confusion);
     await nextTask();
     if (shown !== this.shown) return;
     this.gallery.dataset.count = String(wrong.length);
@@ -117,6 +117,6 @@ export class ResultsPanel {
       this.gallery.replaceChildren(h('p', { class: 'status', 'data-state': test.correct === test.rows ? 'done' : '' }, text));
       return;
     }
-    this.gallery.replaceChildren(svgNode(figures.gallery));
+    showSvg(this.gallery, figures.gallery);
   }
 }

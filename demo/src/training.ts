@@ -234,7 +234,7 @@ export async function evaluateWeights(gpu: Gpu, arrays: DatasetArrays, trained: 
   loadModel(trained.weights, trained.origin).checkFits(shown);
   // Only the test set is used, and the model brings its own pre-processing: one training image will do.
   const data = await gpu.createDataset(arrays, { trainLimit: 1, testLimit });
-  const model = await gpu.compile(loadModel(trained.weights, trained.origin));
+  const model = await gpu.loadModel(trained.weights);
   try {
     return { test: await model.evaluate(data, { probabilities: true }), data: shown };
   } finally {

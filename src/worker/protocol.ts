@@ -48,7 +48,7 @@ export interface Methods {
   init(options: Omit<GpuOptions, 'device'>): RemoteGpuInfo;
   createDataset(arrays: DatasetArrays, options: DatasetOptions): RemoteDatasetInfo;
   releaseDataset(dataset: number): void;
-  compile(model: ModelTransfer, seed: number | undefined): number;
+  compile(model: ModelTransfer, seed: number | undefined): { id: number; definition: ModelDefinition };
   fit(model: number, dataset: number, options: FitTransfer): History;
   evaluate(model: number, dataset: number, options: { split?: 'test' | 'validation'; batchSize?: number; probabilities?: boolean }): Evaluation;
   predict(model: number, images: Uint8Array | Float32Array, options: { batchSize?: number }): Float32Array;

@@ -17,7 +17,7 @@
 import type { AdapterDescription, GpuFeature, GpuOptions } from '../gpu/device';
 import type { DatasetArrays, DatasetOptions, DataSettings } from '../data/dataset';
 import { GpuError, UsageError } from '../errors';
-import type { EvaluateOptions, Sequential } from '../models/sequential';
+import { Sequential, type EvaluateOptions } from '../models/sequential';
 import type { Evaluation } from '../models/runtime';
 import type { FitOptions, History } from '../train/fit';
 import type { ProfileSettings, StepProfile } from '../train/profile-step';
@@ -135,8 +135,17 @@ export class RemoteGpu {
    * uncompiled: the returned RemoteModel is the compiled one.
    */
   async compile(model: Sequential, options: { seed?: number } = {}): Promise<RemoteModel> {
-    const id = await this.call('compile', [await transferOf(model), options.seed]);
-    return new RemoteModel(this, model, id);
+    const { id } = await this.call('compile', [await transferOf(model), options.seed]);
+    return new RemoteModel(this, id, () => model);
+  }
+
+  /**
+   * loadModel(bytes) compiled in the worker: the weights file (model.save()'s bytes) is read there,
+   * not on this thread, so a page can switch weights without parsing them itself.
+   */
+  async loadModel(bytes: Uint8Array): Promise<RemoteModel> {
+    const { id, definition } = await this.call('compile', [{ weights: bytes }, undefined]);
+    return new RemoteModel(this, id, () => Sequential.fromJSON(definition, 'the model in the worker'));
   }
 
   /** profileTrainingStep(gpu, model, data, settings) in the worker; `stage` hears what it is doing. */
@@ -248,10 +257,18 @@ export class RemoteDataset {
 
 /**
  * A model compiled in a worker: fit, evaluate, predict, save, checkpoint and release as on
- * Sequential. The architecture (name, shapes, summary) is `model`'s, read here without the worker.
+ * Sequential. The architecture (name, shapes, summary) is read on this thread, without the worker.
  */
 export class RemoteModel {
-  constructor(readonly gpu: RemoteGpu, readonly model: Sequential, private readonly id: number) {}
+  #model: Sequential | null = null;
+
+  /** @internal `architecture` builds the (uncompiled) model on first use of name, shapes or summary. */
+  constructor(readonly gpu: RemoteGpu, private readonly id: number, private readonly architecture: () => Sequential) {}
+
+  /** The architecture, uncompiled, on this thread. */
+  get model(): Sequential {
+    return (this.#model ??= this.architecture());
+  }
 
   get name(): string {
     return this.model.name;

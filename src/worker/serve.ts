@@ -114,7 +114,7 @@ class WorkerServer {
       await model.compile(this.gpu, seed === undefined ? {} : { seed });
       const id = this.#next++;
       this.#models.set(id, model);
-      return id;
+      return { id, definition: model.toJSON() };
     },
     fit: async (id, model, dataset, options) => {
       const abort = new AbortController();

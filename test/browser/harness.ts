@@ -188,6 +188,23 @@ export function longTasks(page: Page, since = 0): Promise<number[]> {
   );
 }
 
+/**
+ * Durations (ms) of the main thread's long tasks during epoch `epoch` of the page's run: from the
+ * page's 'wgml:epoch-start' mark for it to its 'wgml:epoch-end' mark (after the epoch's results are
+ * drawn), so the whole epoch, its evaluation and its figures count.
+ */
+export function longTasksInEpoch(page: Page, epoch: number): Promise<number[]> {
+  return page.evaluate((n) => {
+    const mark = (name: string) => performance.getEntriesByName(name, 'mark').find((m) => (m as PerformanceMark).detail?.epoch === n);
+    const start = mark('wgml:epoch-start');
+    const end = mark('wgml:epoch-end');
+    if (!start || !end) throw new Error(`the page has no marks for epoch ${n}`);
+    return (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks
+      .filter((t) => t.start + t.duration > start.startTime && t.start < end.startTime)
+      .map((t) => t.duration);
+  }, epoch);
+}
+
 /** The page's clock (performance.now()), to pair with longTasks. */
 export function pageNow(page: Page): Promise<number> {
   return page.evaluate(() => performance.now());
