@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { describeAdapterInfo, installNavigatorGpu } from '../peers/dawn';
 
 /**
  * TF.js backends in Node: 'webgpu' on Dawn (the same `webgpu` package and adapter wgml uses),
@@ -8,15 +9,14 @@ import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
  *
  * tfjs-backend-webgpu registers itself only when `navigator.gpu` exists at import time, and its
  * backend's constructor checks it again; Node has no `navigator.gpu`, so we expose Dawn's GPU object
- * there and register the backend with our own factory. That factory keeps the Dawn instance and
- * adapter referenced for as long as the device lives: Dawn's Node binding crashes when they are
- * garbage-collected under a live device (see src/gpu/device.ts).
+ * there (bench/peers/dawn.ts, which holds the instance and its adapters for the process's life:
+ * Dawn's Node binding crashes when they are garbage-collected under a live device) and register
+ * the backend with our own factory.
  */
 
 export type TfjsBackendName = 'webgpu' | 'wasm' | 'cpu';
 
 interface DawnHold {
-  instance: GPU;
   adapter: GPUAdapter | null;
   device: GPUDevice | null;
 }
@@ -32,8 +32,7 @@ export async function useBackend(name: TfjsBackendName): Promise<BackendInfo> {
   if (name === 'webgpu') {
     await registerDawnWebgpu();
     if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not initialise its webgpu backend on Dawn.');
-    const info = dawn?.adapter?.info;
-    return { backend: name, adapter: info ? [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(' / ') : 'unknown adapter' };
+    return { backend: name, adapter: describeAdapterInfo(dawn?.adapter?.info) };
   }
   if (name === 'cpu') {
     if (!(await tf.setBackend('cpu'))) throw new Error('TF.js could not initialise its cpu backend.');
@@ -47,19 +46,13 @@ export async function useBackend(name: TfjsBackendName): Promise<BackendInfo> {
 
 async function registerDawnWebgpu(): Promise<void> {
   if (dawn) return;
-  const webgpu = await import('webgpu');
-  const { tmpdir } = await import('node:os');
-  process.env.XDG_RUNTIME_DIR ??= tmpdir();
-  Object.assign(globalThis, webgpu.globals);
-  const hold: DawnHold = { instance: webgpu.create([]), adapter: null, device: null };
+  const gpu = await installNavigatorGpu();
+  const hold: DawnHold = { adapter: null, device: null };
   dawn = hold;
-  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  if (nav === undefined) Object.defineProperty(globalThis, 'navigator', { value: { gpu: hold.instance }, configurable: true, writable: true });
-  else Object.defineProperty(nav, 'gpu', { value: hold.instance, configurable: true, writable: true });
 
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', async () => {
-    const adapter = await hold.instance.requestAdapter({ powerPreference: 'high-performance' });
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) throw new Error('Dawn found no WebGPU adapter.');
     hold.adapter = adapter;
     const l = adapter.limits;
@@ -80,7 +73,7 @@ async function registerDawnWebgpu(): Promise<void> {
   }, 0);
 }
 
-/** Disposes TF.js's webgpu backend, then destroys the device, then lets go of the adapter and instance. */
+/** Disposes TF.js's webgpu backend, then destroys its device (bench/peers/dawn.ts keeps the adapter and instance). */
 export function releaseWebgpu(): void {
   if (!dawn) return;
   if (tf.findBackend('webgpu')) tf.removeBackend('webgpu');
@@ -88,7 +81,6 @@ export function releaseWebgpu(): void {
   dawn.device = null;
   dawn.adapter = null;
   dawn = null;
-  // The instance stays referenced by navigator.gpu until the next useBackend('webgpu') or the process's end.
 }
 
 export const CONV_FILTER_GRAD = 'Conv2DBackpropFilter';

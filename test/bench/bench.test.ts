@@ -41,9 +41,9 @@ describe('benchTraining', () => {
 
     expect(trainingTable([r], null).split('\n')).toHaveLength(3);
     const cmp = comparisonTable([r], [
-      { runtime: 'tfjs-webgpu', backend: 'webgpu', model: 'one-hidden', batch: 32, adapter: 'a', tfjsVersion: '4', imagesPerS: summarize([r.imagesPerS.median / 2]), msPerStep: summarize([1]), steps: 1, repeats: 1 },
-      { runtime: 'tfjs-wasm', backend: 'wasm', model: 'one-hidden', batch: 32, adapter: 'a', tfjsVersion: '4', imagesPerS: null, msPerStep: null, steps: 0, repeats: 0, skipped: 'n/a (no Conv2DBackpropFilter)' },
-    ], ['webgpu', 'wasm']);
+      { runtime: 'tfjs-webgpu', backend: 'webgpu', model: 'one-hidden', batch: 32, adapter: 'a', version: 'TF.js 4', imagesPerS: summarize([r.imagesPerS.median / 2]), msPerStep: summarize([1]), steps: 1, repeats: 1 },
+      { runtime: 'tfjs-wasm', backend: 'wasm', model: 'one-hidden', batch: 32, adapter: 'a', version: 'TF.js 4', imagesPerS: null, msPerStep: null, steps: 0, repeats: 0, skipped: 'n/a (no Conv2DBackpropFilter)' },
+    ], ['tfjs-webgpu', 'tfjs-wasm']);
     expect(cmp).toContain('2.00x');
     expect(cmp).toContain('n/a (no Conv2DBackpropFilter)');
   });

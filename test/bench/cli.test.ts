@@ -45,7 +45,8 @@ describe('bench and profile commands', () => {
 
   it.each([
     [['bench', '--model', 'resnet'], /Unknown model 'resnet': not one of one-hidden, mlp, cnn, and no such file/],
-    [['bench', '--compare', 'pytorch'], /--compare must be one of tfjs, got 'pytorch'/],
+    [['bench', '--compare', 'tfjs,pytorch'], /--compare must be one of tfjs, jaxjs, all, got 'pytorch'/],
+    [['bench', '--jaxjs-devices', 'webgl'], /--jaxjs-devices must be one of webgpu, wasm, got 'webgl'/],
     [['bench', '--tfjs-backends', 'webgl'], /--tfjs-backends must be one of webgpu, wasm, cpu, got 'webgl'/],
     [['profile'], /required option '-m, --model <name\|file>' not specified/],
     [['profile', '--model', 'mlp', '--method', 'magic'], /--method must be one of auto, timestamp, submit/],
