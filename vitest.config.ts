@@ -27,6 +27,9 @@ export default defineConfig({
           // Child processes, not threads: Dawn's native binding keeps per-process state, and a crash in
           // one file must fail that file, not the runner.
           pool: 'forks',
+          // No kernel tuning (src/tune): the tests run the cost model's plans, and the CLIs they spawn
+          // never write a tuning cache into the home directory. test/kernels/tune.test.ts sets its own.
+          env: { WGML_TUNE: 'off' },
           ...limits,
           sequence: { groupOrder: 0 },
         },

@@ -8,21 +8,25 @@
  *
  * Each shape runs first without subgroups, then, on a device with 8-lane subgroups, as
  * shaders/matmul_subgroups.wgsl's main_sg with 8- and 16-row blocks (the rows of one operand
- * shared across each subgroup instead of loaded in every lane; bench/NOTES.md, "matmul").
+ * shared across each subgroup instead of loaded in every lane; bench/NOTES.md, "matmul"), with --tiled
+ * also as shaders/matmul_tiled.wgsl with each workgroup tile of src/kernels/tile.ts.
  *
  * Last, per model, the step's matmuls as matmul() plans them, all in one submit in step order,
  * against the sum of each timed alone: whether a kernel is slower after other kernels than after
  * itself (operands pushed out of the caches) shows as the first exceeding the second.
  *
- * Run: npx vite-node bench/matmul-probe.ts [filter]
+ * Run: npx vite-node bench/matmul-probe.ts [filter] [--tiled]
  *   filter: only rows whose label contains it (e.g. `mlp`, `square`, `transA`).
  */
 import { requestGpu, describeGpu, eightLaneSubgroups } from '../src/gpu/device';
 import { storageBuffer, writeBuffer } from '../src/gpu/buffers';
 import { kernel, submitCalls, type KernelCall } from '../src/gpu/kernel';
 import { matmul, matmulPlan, matmulPlanFor, matmulSpec, type MatmulEpilogue, type MatmulPlan, type MatmulPlanChoice, type MatmulShape } from '../src/kernels/matmul';
+import { TILES } from '../src/kernels/tile';
 
-const FILTER = process.argv[2] ?? '';
+const FILTER = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '';
+/** --tiled: also time the workgroup-memory tiles (~30x slower than main_sg on lavapipe: seconds per 1024³ dispatch). */
+const TILED = process.argv.includes('--tiled');
 const ROUNDS = 3;
 /** Dispatches per round: about 1 GFLOP, between 3 and 20. */
 const repeatsFor = (flops: number) => Math.max(3, Math.min(20, Math.round(1e9 / flops)));
@@ -124,6 +128,11 @@ for (const [model, shape, epi] of CASES) {
       row(model, shape, `  SG ${sgPlan.name.replace('main_vec4 ', '')}`, flops, ts);
       if (ts.cpuMs < best.cpuMs) best = ts;
     }
+  }
+  // The workgroup-memory tiles (shaders/matmul_tiled.wgsl), the tuner's candidates for real GPUs.
+  for (const [name, tile] of TILED ? Object.entries(TILES) : []) {
+    const tt = await time(await kernel(gpu, matmulSpec(gpu, shape, { a, b, c }, epilogue, 'matmul', matmulPlanFor(shape, { swap: false, tu: 4, tile }))));
+    row(model, shape, `  ${name}`, flops, tt);
   }
   add(`${model} (SG)`, flops, best);
   const call = await matmul(gpu, shape, { a, b, c }, epilogue);

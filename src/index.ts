@@ -90,9 +90,11 @@ export type { Misclassified } from './report/types';
 export { profileTrainingStep, PROFILE_REPEATS, PROFILE_WARMUP, PROFILE_WARMUP_STEPS, type StepProfile, type ProfileSettings } from './train/profile-step';
 export { byLayer, byShader, byTime, groupProfile, medianProfile, profileTable, type Profile, type KernelTiming, type ProfileMethod } from './gpu/profiler';
 export type { ProfileOptions } from './gpu/profiler';
-export { benchTraining, type BenchModel, type TrainBenchOptions, type TrainBenchResult } from './bench/train-bench';
+export { benchTraining, type BenchModel, type TrainBenchOptions, type TrainBenchResult, type StartupTimes } from './bench/train-bench';
 export { measureCeiling, type Ceiling } from './bench/ceiling';
 export type { CeilingOptions, MatmulPoint } from './bench/ceiling';
 export type { Summary } from './bench/stats';
-export { trainingTable, ceilingLines, benchJson, textTable, type BenchJsonLine } from './bench/format';
+export { trainingTable, ceilingLines, benchJson, startupLine, textTable, type BenchJsonLine } from './bench/format';
 export { benchPredict, type PredictBenchResult } from './bench/predict-bench';
+// Kernel tuning per adapter (src/tune): which variant of matmul and conv2d runs at each shape
+export { configureTuning, tuningSettings, tuneModeFromEnv, tuningChoices, tuningMs, TUNE_MODES, type TuneMode, type TuneSettings, type TuneStore, type TuneChoice, type TuneCacheFile, type TuneRecord } from './tune/tuner';

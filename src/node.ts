@@ -17,3 +17,4 @@ export {
 export { loadDatasetFromDisk } from './data/load-dataset-node';
 export { writeFileAtomic, type AtomicWriteOptions } from './data/write-atomic-node';
 export { writeRunArtifacts, type RunArtifacts } from './report/write-node';
+export { nodeTuneStore, defaultCacheDir, CACHE_DIR_ENV } from './tune/store-node';

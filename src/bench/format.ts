@@ -116,7 +116,19 @@ export function benchJson(r: TrainBenchResult, adapter: string, ceiling: Ceiling
     optimizer: r.optimizer,
     steps: r.steps,
     repeats: r.repeats,
+    startup_ms: round(r.startup.totalMs, 1),
+    startup_create_ms: round(r.startup.createMs, 1),
+    startup_tune_ms: round(r.startup.tuneMs, 1),
+    startup_first_step_ms: round(r.startup.firstStepMs, 1),
+    since_process_start_ms: round(r.startup.sinceProcessStartMs, 1),
   };
+}
+
+/** One line on a model's start-up (see StartupTimes), as `wgml bench` prints it. */
+export function startupLine(r: TrainBenchResult): string {
+  const s = r.startup;
+  const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  return `${r.model} start-up: ${sec(s.totalMs)} to the first finished step = create ${sec(s.createMs)} (of which kernel tuning ${sec(s.tuneMs)}) + first step ${sec(s.firstStepMs)}; ${sec(s.sinceProcessStartMs)} since the process started`;
 }
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));

@@ -5,14 +5,15 @@ import type * as JaxjsCompare from '../../bench/jaxjs/compare';
 import type { PeerBenchResult } from '../../bench/peers/result';
 import type * as TfjsCompare from '../../bench/tfjs/compare';
 import {
-  benchJson, benchPredict, benchTraining, ceilingLines, describeGpu, measureCeiling, MODEL_NAMES, textTable, trainingTable, UsageError,
+  benchJson, benchPredict, benchTraining, ceilingLines, describeGpu, measureCeiling, MODEL_NAMES, startupLine, textTable, trainingTable, UsageError,
   type BenchJsonLine, type Ceiling, type FashionMnist, type PredictBenchResult, type TrainBenchResult,
 } from '../index';
 import { listOf, oneOf, positiveInt, positiveNumber } from './args';
 import { loadData, resolveModel, withGpu } from './context';
 import { dataOption, seedOption } from './options';
+import { noTuneOption, setUpTuning, tuneOption, tuningSummary, type TuneFlags } from './tune';
 
-interface BenchFlags {
+interface BenchFlags extends TuneFlags {
   model?: string;
   seconds: number;
   repeats: number;
@@ -56,7 +57,10 @@ export function registerBench(program: Command): void {
     .addOption(new Option('--predict-batch <n>', 'images per batch for the predict (inference) throughput').default(1000).argParser(positiveInt('--predict-batch')))
     .addOption(dataOption())
     .addOption(seedOption())
+    .addOption(tuneOption())
+    .addOption(noTuneOption())
     .action(async (flags: BenchFlags) => {
+      const tuning = setUpTuning(flags);
       const say = flags.json ? (line: string) => void process.stderr.write(`${line}\n`) : (line: string) => void process.stdout.write(`${line}\n`);
       const emit = (line: BenchJsonLine) => void process.stdout.write(`${JSON.stringify(line)}\n`);
       const peers = flags.compare ?? [];
@@ -91,6 +95,8 @@ export function registerBench(program: Command): void {
             const r = await benchTraining(gpu, data, spec, { seconds: flags.seconds, repeats: flags.repeats, steps: flags.steps, seed, log: say });
             results.push(r);
             say(`wgml ${name}: ${Math.round(r.imagesPerS.median).toLocaleString('en-US')} images/s, ${r.msPerStep.median.toFixed(2)} ms/step`);
+            say(startupLine(r));
+            say(tuningSummary(gpu, tuning));
             const p = await benchPredict(gpu, data, spec, { batch: flags.predictBatch, repeats: flags.repeats, seed });
             predictions.push(p);
             say(`wgml ${name} predict: ${Math.round(p.imagesPerS.median).toLocaleString('en-US')} images/s at batch ${p.batch}`);

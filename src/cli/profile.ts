@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import {
-  byLayer, byShader, createDataset, describeGpu, groupProfile, medianProfile, profileTable, profileTrainingStep, PROFILE_REPEATS, PROFILE_WARMUP,
+  byLayer, byShader, createDataset, describeGpu, tuningChoices, groupProfile, medianProfile, profileTable, profileTrainingStep, PROFILE_REPEATS, PROFILE_WARMUP,
   PROFILE_WARMUP_STEPS, textTable, type ProfileMethod,
 } from '../index';
 import { oneOf, positiveInt } from './args';
 import { loadData, resolveModel, withGpu } from './context';
 import { batchOption, dataOption, modelOption, seedOption } from './options';
+import { noTuneOption, setUpTuning, tuneOption, tuningSummary, tuningTable, type TuneFlags } from './tune';
 
-interface ProfileFlags {
+interface ProfileFlags extends TuneFlags {
   model: string;
   batchSize?: number;
   repeats: number;
@@ -40,7 +41,10 @@ export function registerProfile(program: Command): void {
     .option('--json', 'print the profile as one JSON object')
     .addOption(dataOption())
     .addOption(seedOption())
+    .addOption(tuneOption())
+    .addOption(noTuneOption())
     .action(async (flags: ProfileFlags) => {
+      const tuning = setUpTuning(flags);
       const say = flags.json ? (line: string) => void process.stderr.write(`${line}\n`) : (line: string) => void process.stdout.write(`${line}\n`);
       const seed = await resolveModel(flags.model);
       const d = seed.fit;
@@ -55,7 +59,7 @@ export function registerProfile(program: Command): void {
         const profile = flags.median ? medianProfile(measured) : measured;
         const adapter = describeGpu(gpu);
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ model: seed.name, batch, adapter, train_step_ms: trainStepMs, ...profile })}\n`);
+          process.stdout.write(`${JSON.stringify({ model: seed.name, batch, adapter, train_step_ms: trainStepMs, ...profile, tuning: { mode: tuning.mode, choices: tuningChoices(gpu) } })}\n`);
           return;
         }
         const table = profileTable(profile, flags.order ? profile.rows : undefined);
@@ -75,6 +79,9 @@ export function registerProfile(program: Command): void {
         if (profile.quantumNs > 0) {
           say(`timestamps are quantised to ${(profile.quantumNs / 1000).toFixed(1)} µs by Dawn (its timestamp_quantization toggle): short kernels are averages of coarse samples.`);
         }
+        say('');
+        say(tuningSummary(gpu, tuning));
+        say(tuningTable(gpu));
       });
     });
 }

@@ -7,8 +7,9 @@ import { positiveInt } from './args';
 import { loadData, log, resolveModel, withGpu } from './context';
 import { batchOption, dataOption, epochsOption, limitOption, lrOption, modelOption, optimizerOption, seedOption, validationOption } from './options';
 import { CHECKPOINT_FILE, trainAndReport } from './run';
+import { noTuneOption, setUpTuning, tuneOption, tuningSummary, type TuneFlags } from './tune';
 
-interface TrainFlags {
+interface TrainFlags extends TuneFlags {
   model?: string;
   resume?: string;
   epochs?: number;
@@ -42,6 +43,8 @@ export function registerTrain(program: Command): void {
     .addOption(limitOption())
     .option('--test-limit <n>', 'evaluate on only the first N test images (a quick run)', positiveInt('--test-limit'))
     .option('-q, --quiet', 'no progress bar or progress lines (the per-epoch lines still print)')
+    .addOption(tuneOption())
+    .addOption(noTuneOption())
     .option('--resume <dir>', 'continue the run whose results folder (with checkpoint.safetensors) is DIR; --epochs may extend it')
     .action(async (flags: TrainFlags, command: Command) => {
       if (flags.resume) {
@@ -78,7 +81,11 @@ export function registerTrain(program: Command): void {
       const dataset = createDataset(data, settings.data);
       choice.build().checkFits(dataset, settings.fit.batchSize);
       const removeIfEmpty = await createResultsFolder(out);
-      await withGpu(log, (gpu) => trainAndReport(gpu, data, choice, settings, { out, log, quiet: !!flags.quiet })).catch(async (e: unknown) => {
+      const tuning = setUpTuning(flags);
+      await withGpu(log, async (gpu) => {
+        await trainAndReport(gpu, data, choice, settings, { out, log, quiet: !!flags.quiet });
+        if (tuning.mode !== 'off') log(tuningSummary(gpu, tuning));
+      }).catch(async (e: unknown) => {
         await removeIfEmpty();
         throw e;
       });
@@ -86,7 +93,7 @@ export function registerTrain(program: Command): void {
 }
 
 /** The flags a resumed run takes; every other one would change what the checkpoint fixes. */
-const RESUME_FLAGS = new Set(['resume', 'epochs', 'data', 'model', 'quiet']);
+const RESUME_FLAGS = new Set(['resume', 'epochs', 'data', 'model', 'quiet', 'tune']);
 
 /**
  * Before any GPU work: a results folder that cannot be written is a usage error, not a crash an
@@ -145,5 +152,9 @@ async function resume(dir: string, flags: TrainFlags): Promise<void> {
   checkpoint.model.checkFits(createDataset(data, checkpoint.data), checkpoint.fit.batchSize);
   const model = checkpoint.model;
   const choice = { name: model.name, definition: model.toJSON(), fit: checkpoint.fit, preprocessing: checkpoint.data.preprocessing, build: () => model };
-  await withGpu(log, (gpu) => trainAndReport(gpu, data, choice, { fit: { ...checkpoint.fit, epochs }, data: checkpoint.data }, { out: dir, log, quiet: !!flags.quiet, resume: checkpoint }));
+  const tuning = setUpTuning(flags);
+  await withGpu(log, async (gpu) => {
+    await trainAndReport(gpu, data, choice, { fit: { ...checkpoint.fit, epochs }, data: checkpoint.data }, { out: dir, log, quiet: !!flags.quiet, resume: checkpoint });
+    if (tuning.mode !== 'off') log(tuningSummary(gpu, tuning));
+  });
 }

@@ -1,7 +1,10 @@
 import { ShapeError } from '../errors';
 import { eightLaneSubgroups, type Gpu } from '../gpu/device';
+import { storageBuffer, writeBuffer } from '../gpu/buffers';
 import { kernel, linearGrid, type Binding, type KernelCall } from '../gpu/kernel';
+import { chooseVariant } from '../tune/tuner';
 import { ACTIVATION_CODE, unusedBinding, type Activation } from './activation';
+import { TILES, tileConstants, tileGrid, type TileConfig } from './tile';
 
 /**
  * Keras' padding modes: 'valid' adds none (output = floor((input - kernel) / stride) + 1); 'same'
@@ -123,7 +126,9 @@ export type Conv2dPass = 'forward' | 'backward_input' | 'backward_filter';
  */
 export type Conv2dPlan =
   | { kind: 'block8x8'; launch: Conv2dLaunch }
-  | { kind: 'subgroups'; flat: boolean; sgRows: number; sgWg: number; workgroups: [number, number, number] };
+  | { kind: 'subgroups'; flat: boolean; sgRows: number; sgWg: number; workgroups: [number, number, number] }
+  /** shaders/conv2d_tiled.wgsl: the workgroup-memory tiled GEMM (a tuner candidate for real GPUs). */
+  | { kind: 'tiled'; tile: TileConfig; workgroups: [number, number, number] };
 
 /** Overrides of the chosen plan, for tests of each code path and for tuning. */
 export interface Conv2dPlanChoice {
@@ -138,6 +143,8 @@ export interface Conv2dPlanChoice {
   sgRows?: number;
   /** Lanes per workgroup on the subgroup path (a multiple of 8, at most 64). */
   sgWg?: number;
+  /** The workgroup-memory tiled kernel with this tile (the other fields are then ignored). */
+  tile?: TileConfig;
 }
 
 const SG_LANES = 8;
@@ -184,6 +191,7 @@ function defaultSgRows(pass: Conv2dPass, g: Conv2dGeometry, flat: boolean): numb
  */
 export function conv2dPlan(gpu: Gpu, pass: Conv2dPass, g: Conv2dGeometry, batch: number, choice: Conv2dPlanChoice = {}): Conv2dPlan {
   const [rows, cols] = gemmSize(pass, g, batch);
+  if (choice.tile) return { kind: 'tiled', tile: choice.tile, workgroups: tileGrid(rows, cols, choice.tile) };
   // Flat only where cin % 4 != 0 by default: at cin 12 (no one-tap block size divides it) the flat
   // filter used as much CPU as the 8x8 blocks, so the measured win is at cin = 1 only.
   const flat = choice.flat ?? (g.cin % 4 !== 0);
@@ -202,6 +210,59 @@ export function conv2dPlan(gpu: Gpu, pass: Conv2dPass, g: Conv2dGeometry, batch:
   return { kind: 'subgroups', flat, sgRows, sgWg, workgroups: [x, y, 1] };
 }
 
+/** The PASS override of shaders/conv2d_tiled.wgsl. */
+const PASS_CODE: Record<Conv2dPass, number> = { forward: 0, backward_input: 1, backward_filter: 2 };
+
+/**
+ * The variants a pass can run, by id: `block8x8` (conv2d.wgsl's 8x8 entry points), `subgroups` (the
+ * default subgroup plan of conv2dPlan), `tile32`, `tile64` (conv2d_tiled.wgsl with TILES' tiles).
+ */
+export function conv2dVariantChoice(variant: string): Conv2dPlanChoice {
+  const tile = TILES[variant];
+  if (tile) return { tile };
+  if (variant === 'block8x8') return { subgroups: false };
+  if (variant === 'subgroups') return { subgroups: true };
+  throw new Error(`conv2d: unknown variant '${variant}'`);
+}
+
+/** Operands of one pass, in binding order: the two inputs, the output, and the epilogue's extra (or null). */
+type PassOperands = [Binding, Binding, Binding, Binding | null];
+
+/**
+ * The plan choice for a pass: `choice` itself when the caller forced anything (tests, probes), else
+ * the tuner's pick among the variants that run this shape (src/tune/tuner.ts), timed with `run` on
+ * scratch operands of the pass's sizes; with tuning off, the default plan.
+ */
+async function tunedChoice(
+  gpu: Gpu, pass: Conv2dPass, g: Conv2dGeometry, batch: number, choice: Conv2dPlanChoice,
+  run: (io: PassOperands, choice: Conv2dPlanChoice) => Promise<KernelCall>, extraElements: number | null,
+): Promise<Conv2dPlanChoice> {
+  if (Object.keys(choice).length > 0) return choice;
+  const fallback = conv2dPlan(gpu, pass, g, batch).kind;
+  const candidates = [...new Set([fallback, 'block8x8', ...Object.keys(TILES)])];
+  const inputs = batch * g.h * g.w * g.cin;
+  const outputs = batch * g.oh * g.ow * g.cout;
+  const weights = g.kh * g.kw * g.cin * g.cout;
+  const sizes = { forward: [inputs, weights, outputs], backward_input: [outputs, weights, inputs], backward_filter: [inputs, outputs, weights] }[pass];
+  const variant = await chooseVariant(gpu, {
+    family: `conv2d ${pass}`,
+    shape: `${batch}x${g.h}x${g.w}x${g.cin} k${g.kh}x${g.kw}x${g.cout} s${g.stride} ${g.padding}`,
+    flops: convFlops(g, batch),
+    fallback,
+    candidates,
+    prepare: async () => {
+      const buffers = [...sizes, extraElements ?? 0].map((count) => {
+        const b = storageBuffer(gpu, 'tune scratch', Math.max(4, count * 4));
+        writeBuffer(gpu, b, new Float32Array(count).map((_, i) => Math.sin(i)));
+        return b;
+      });
+      const io: PassOperands = [buffers[0]!, buffers[1]!, buffers[2]!, extraElements === null ? null : buffers[3]!];
+      return { build: (v: string) => run(io, conv2dVariantChoice(v)), release: () => buffers.forEach((b) => b.destroy()) };
+    },
+  });
+  return conv2dVariantChoice(variant);
+}
+
 /** Shader, entry point, launch overrides and grid of a plan. */
 function planSpec(plan: Conv2dPlan, pass: Conv2dPass): {
   shader: string;
@@ -212,6 +273,10 @@ function planSpec(plan: Conv2dPlan, pass: Conv2dPass): {
 } {
   if (plan.kind === 'block8x8') {
     return { shader: 'conv2d', entry: pass, wg: plan.launch, extra: {}, workgroups: plan.launch.workgroups };
+  }
+  if (plan.kind === 'tiled') {
+    const extra = { ...tileConstants(plan.tile), PASS: PASS_CODE[pass] };
+    return { shader: 'conv2d_tiled', entry: 'tiled', wg: { wgX: 8, wgY: 8, workgroups: plan.workgroups }, extra, workgroups: plan.workgroups };
   }
   return {
     shader: 'conv2d_subgroups',
@@ -265,7 +330,9 @@ export async function conv2dForward(
   const bias = epilogue.kind === 'bias-act' ? epilogue.bias : undefined;
   const inputs = batch * g.h * g.w * g.cin;
   const outputs = batch * g.oh * g.ow * g.cout;
-  const spec = planSpec(conv2dPlan(gpu, 'forward', g, batch, choice), 'forward');
+  const tuned = await tunedChoice(gpu, 'forward', g, batch, choice, ([x, w, y, b], c) =>
+    conv2dForward(gpu, shape, batch, { x, w, y }, epilogue.kind === 'bias-act' ? { ...epilogue, bias: bias && b! } : epilogue, 'tune conv2d', c), bias ? g.cout : null);
+  const spec = planSpec(conv2dPlan(gpu, 'forward', g, batch, tuned), 'forward');
   return kernel(gpu, {
     label: describe(label, g, batch),
     shader: spec.shader,
@@ -299,7 +366,9 @@ export async function conv2dBackwardInput(
   const g = conv2dGeometry(shape);
   const gate = epilogue.kind === 'gate';
   const inputs = batch * g.h * g.w * g.cin;
-  const spec = planSpec(conv2dPlan(gpu, 'backward_input', g, batch, choice), 'backward_input');
+  const tuned = await tunedChoice(gpu, 'backward_input', g, batch, choice, ([dy, w, dx, y], c) =>
+    conv2dBackwardInput(gpu, shape, batch, { dy, w, dx }, gate ? { ...epilogue, y: y! } : epilogue, 'tune conv2d', c), gate ? inputs : null);
+  const spec = planSpec(conv2dPlan(gpu, 'backward_input', g, batch, tuned), 'backward_input');
   return kernel(gpu, {
     label: describe(label, g, batch),
     shader: spec.shader,
@@ -330,13 +399,16 @@ export async function conv2dBackwardFilter(
   choice: Conv2dPlanChoice = {},
 ): Promise<KernelCall> {
   const g = conv2dGeometry(shape);
-  const spec = planSpec(conv2dPlan(gpu, 'backward_filter', g, batch, choice), 'backward_filter');
+  const tuned = await tunedChoice(gpu, 'backward_filter', g, batch, choice, ([x, dy, dw], c) =>
+    conv2dBackwardFilter(gpu, shape, batch, { x, dy, dw }, 'tune conv2d', c), null);
+  const spec = planSpec(conv2dPlan(gpu, 'backward_filter', g, batch, tuned), 'backward_filter');
   return kernel(gpu, {
     label: describe(label, g, batch),
     shader: spec.shader,
     entry: spec.entry,
     constants: { ...overrides(g, batch, spec.wg), ...spec.extra },
-    bindings: [io.x, io.dy, io.dw],
+    // conv2d_tiled's one entry point declares the other passes' epilogue binding too.
+    bindings: spec.shader === 'conv2d_tiled' ? [io.x, io.dy, io.dw, unusedBinding(gpu)] : [io.x, io.dy, io.dw],
     workgroups: spec.workgroups,
     flops: convFlops(g, batch),
     bytes: 4 * (batch * g.h * g.w * g.cin + batch * g.oh * g.ow * g.cout + g.kh * g.kw * g.cin * g.cout),

@@ -1,7 +1,10 @@
 import type { Gpu } from '../gpu/device';
 import { eightLaneSubgroups } from '../gpu/device';
+import { storageBuffer, writeBuffer } from '../gpu/buffers';
 import { kernel, type Binding, type KernelCall, type KernelSpec } from '../gpu/kernel';
+import { chooseVariant } from '../tune/tuner';
 import { ACTIVATION_CODE, unusedBinding, type Activation } from './activation';
+import { TILES, tileConstants, tileGrid, type TileConfig } from './tile';
 
 export interface MatmulShape {
   m: number;
@@ -35,7 +38,8 @@ const VEC_CODE = { k: 1, outer: 2 } as const;
 
 /** How matmul() runs one shape; see shaders/matmul.wgsl for the meaning of each field. */
 export interface MatmulPlan {
-  entry: 'main' | 'main_vec4';
+  /** main_tiled: shaders/matmul_tiled.wgsl's workgroup-memory tiles (`tile`). */
+  entry: 'main' | 'main_vec4' | 'main_tiled';
   /** Run main_vec4 as shaders/matmul_subgroups.wgsl's main_sg where the device has 8-lane subgroups (TU % 8 == 0). */
   subgroups: boolean;
   /** Compute Cᵀ = Bᵀ·Aᵀ (u = n, v = m) so that the 4-wide column blocks run along m. */
@@ -46,7 +50,9 @@ export interface MatmulPlan {
   wg: number;
   uVec: VecMode;
   vVec: VecMode;
-  workgroups: [number, number];
+  /** The workgroup tile of main_tiled, else null. */
+  tile: TileConfig | null;
+  workgroups: [number, number, number];
   /** One line for logs and the benchmark. */
   name: string;
 }
@@ -80,11 +86,18 @@ export interface MatmulPlanChoice {
   wg?: number;
   /** false: never the subgroup entry point (tests of main_vec4 itself). Default true. */
   subgroups?: boolean;
+  /** Run shaders/matmul_tiled.wgsl with this workgroup tile instead (swap, tu, wg and subgroups are then ignored). */
+  tile?: TileConfig;
 }
 
 /** The full plan for `shape` and `choice`: entry point, load modes and grid. */
 export function matmulPlanFor(shape: MatmulShape, choice: MatmulPlanChoice): MatmulPlan {
   const { m, n, k } = shape;
+  if (choice.tile) {
+    const t = choice.tile;
+    const name = `main_tiled ${t.y * t.rows}x${4 * t.x} k${t.depth} wg${t.x * t.y}`;
+    return { entry: 'main_tiled', subgroups: false, swap: false, tu: t.rows, wg: t.x * t.y, uVec: 'none', vVec: 'none', tile: t, workgroups: tileGrid(m, n, t), name };
+  }
   const { swap, tu } = choice;
   if (tu % 4 !== 0 || tu < 4 || tu > MAX_TU) throw new Error(`matmul: rows per invocation must be 4, 8, 12 or 16, got ${tu}`);
   const [uDim, vDim] = swap ? [n, m] : [m, n];
@@ -97,11 +110,11 @@ export function matmulPlanFor(shape: MatmulShape, choice: MatmulPlanChoice): Mat
   const entry = vec4 ? 'main_vec4' : 'main';
   const lanes = Math.ceil(vDim / 4);
   const wg = choice.wg ?? Math.min(MAX_WG, Math.ceil(lanes / 8) * 8);
-  const workgroups: [number, number] = [Math.ceil(lanes / wg), Math.ceil(uDim / tu)];
+  const workgroups: [number, number, number] = [Math.ceil(lanes / wg), Math.ceil(uDim / tu), 1];
   const [u, v]: [VecMode, VecMode] = vec4 ? [uVec, vVec] : ['none', 'none'];
   const name = `${entry} ${swap ? 'swap ' : ''}${tu}x4 wg${wg}${vec4 ? ` u:${u} v:${v}` : ''}`;
   const subgroups = (choice.subgroups ?? true) && vec4 && tu % 8 === 0;
-  return { entry, subgroups, swap, tu, wg, uVec: u, vVec: v, workgroups, name };
+  return { entry, subgroups, swap, tu, wg, uVec: u, vVec: v, tile: null, workgroups, name };
 }
 
 /**
@@ -141,9 +154,65 @@ function leastLoads(shape: MatmulShape): MatmulPlan {
   return best!;
 }
 
-/** C[m,n] = epilogue(op(A)·op(B)); see shaders/matmul.wgsl. */
-export function matmul(gpu: Gpu, shape: MatmulShape, io: MatmulBindings, epilogue: MatmulEpilogue = { kind: 'none' }, label = 'matmul'): Promise<KernelCall> {
-  return matmulWithPlan(gpu, shape, io, epilogue, label, matmulPlan(shape, { subgroups: eightLaneSubgroups(gpu) }));
+/**
+ * C[m,n] = epilogue(op(A)·op(B)); see shaders/matmul.wgsl. Runs the variant the tuner picks for this
+ * shape on this adapter (src/tune/tuner.ts); with tuning off, the cost model's plan (matmulPlan).
+ */
+export async function matmul(gpu: Gpu, shape: MatmulShape, io: MatmulBindings, epilogue: MatmulEpilogue = { kind: 'none' }, label = 'matmul'): Promise<KernelCall> {
+  const variant = await chooseVariant(gpu, matmulTuneRequest(gpu, shape, epilogue));
+  return matmulWithPlan(gpu, shape, io, epilogue, label, matmulVariantChoice(shape, variant));
+}
+
+/**
+ * The variants matmul() can run, by id: `sg16`, `sg8` (main_sg, 16 or 8 rows), `vec4-8`, `vec4-4`
+ * (main_vec4), `scalar-8`, `scalar-4` (main), in the cost model's orientation; `tile32`, `tile64`
+ * (main_tiled with TILES' workgroup tiles).
+ */
+export function matmulVariantChoice(shape: MatmulShape, variant: string): MatmulPlanChoice {
+  const tile = TILES[variant];
+  if (tile) return { swap: false, tu: tile.rows, tile };
+  const match = /^(sg|vec4|scalar)-?(\d+)$/.exec(variant);
+  if (!match) throw new Error(`matmul: unknown variant '${variant}'`);
+  return { swap: leastLoads(shape).swap, tu: Number(match[2]), subgroups: match[1] === 'sg' };
+}
+
+/** The id of the plan the cost model picks (matmulPlan) on this device. */
+export function matmulDefaultVariant(gpu: Gpu, shape: MatmulShape): string {
+  const subgroups = eightLaneSubgroups(gpu);
+  const plan = matmulPlan(shape, { subgroups });
+  if (plan.entry === 'main') return `scalar-${plan.tu}`;
+  return subgroups && plan.subgroups ? `sg${plan.tu}` : `vec4-${plan.tu}`;
+}
+
+/** The tuner's question for one matmul: family, shape, fallback, candidates, and scratch operands to time them on. */
+function matmulTuneRequest(gpu: Gpu, shape: MatmulShape, epilogue: MatmulEpilogue) {
+  const { m, n, k } = shape;
+  const fallback = matmulDefaultVariant(gpu, shape);
+  const vec4 = matmulPlanFor(shape, { swap: leastLoads(shape).swap, tu: 8 }).entry === 'main_vec4';
+  const register = vec4 ? ['vec4-8', ...(eightLaneSubgroups(gpu) ? ['sg8', 'sg16'] : [])] : [];
+  const candidates = [...new Set([fallback, ...register, ...Object.keys(TILES)])];
+  return {
+    family: `matmul${shape.transA ? ' transA' : ''}${shape.transB ? ' transB' : ''}`,
+    shape: `${m}x${k}x${n}`,
+    flops: 2 * m * n * k,
+    fallback,
+    candidates,
+    prepare: async () => {
+      const filled = (count: number) => {
+        const b = storageBuffer(gpu, 'tune scratch', Math.max(4, count * 4));
+        writeBuffer(gpu, b, new Float32Array(count).map((_, i) => Math.sin(i)));
+        return b;
+      };
+      const [a, b, c, extra] = [filled(m * k), filled(k * n), filled(m * n), filled(m * n)];
+      // The same epilogue kind as the real call, so the chosen pipeline is the one it will use.
+      const scratchEpilogue: MatmulEpilogue =
+        epilogue.kind === 'gate' ? { ...epilogue, y: extra } : epilogue.kind === 'bias-act' && epilogue.bias ? { ...epilogue, bias: extra } : epilogue;
+      return {
+        build: (variant: string) => matmulWithPlan(gpu, shape, { a, b, c }, scratchEpilogue, 'tune matmul', matmulVariantChoice(shape, variant)),
+        release: () => [a, b, c, extra].forEach((buf) => buf.destroy()),
+      };
+    },
+  };
 }
 
 /** matmul() with the given orientation and block instead of the chosen ones: for tests of each code path, and tuning. */
@@ -158,9 +227,10 @@ export function matmulSpec(gpu: Gpu, shape: MatmulShape, io: MatmulBindings, epi
   const { m, n, k } = shape;
   const extra = epilogue.kind === 'gate' ? epilogue.y : epilogue.kind === 'bias-act' && epilogue.bias ? epilogue.bias : unusedBinding(gpu);
   const shared = plan.subgroups && eightLaneSubgroups(gpu);
+  const tiled = plan.tile !== null;
   return {
     label: `${label} ${m}x${k}·${k}x${n}`,
-    shader: shared ? 'matmul_subgroups' : 'matmul',
+    shader: tiled ? 'matmul_tiled' : shared ? 'matmul_subgroups' : 'matmul',
     entry: shared ? 'main_sg' : plan.entry,
     constants: {
       M: m,
@@ -172,7 +242,7 @@ export function matmulSpec(gpu: Gpu, shape: MatmulShape, io: MatmulBindings, epi
       ACT: epilogue.kind === 'none' ? 0 : ACTIVATION_CODE[epilogue.act],
       GATE: Number(epilogue.kind === 'gate'),
       SWAP: Number(plan.swap),
-      WG: plan.wg,
+      ...(plan.tile ? tileConstants(plan.tile) : { WG: plan.wg }),
       TU: plan.tu,
       ...(plan.entry === 'main_vec4' ? { U_VEC: VEC_CODE[plan.uVec as 'k' | 'outer'], V_VEC: VEC_CODE[plan.vVec as 'k' | 'outer'] } : {}),
     },

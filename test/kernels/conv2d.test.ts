@@ -20,6 +20,7 @@ import {
 import { expectClose } from '../support/compare';
 import { checked, poisoned, useGpu } from '../support/gpu';
 import { randomF32, testRng } from '../support/random';
+import { TILES } from '../../src/kernels/tile';
 import { conv2dBackwardFilterRef, conv2dBackwardInputRef, conv2dForwardRef, type ConvDims } from '../oracle/conv';
 import { activateGradRef, activateRef } from '../oracle/dense';
 
@@ -253,7 +254,7 @@ describe('conv2d subgroup path', () => {
   const usable = () => eightLaneSubgroups(gpu());
 
   // 'channels': the vec4-along-cin entry points; 'flat': the flattened-reduction ones; '8x8'.
-  const kindOf = (p: ReturnType<typeof conv2dPlan>) => (p.kind === 'block8x8' ? '8x8' : p.flat ? 'flat' : 'channels');
+  const kindOf = (p: ReturnType<typeof conv2dPlan>) => (p.kind === 'block8x8' ? '8x8' : p.kind === 'tiled' ? 'tiled' : p.flat ? 'flat' : 'channels');
 
   it('is chosen for both CNN layers where it can run (when the device has 8-lane subgroups)', () => {
     const conv2 = conv2dGeometry({ h: 14, w: 14, cin: 64, kh: 3, kw: 3, cout: 32, padding: 'same' });
@@ -345,6 +346,22 @@ describe('conv2d flat subgroup path', () => {
       const [shader, suffix] = usable() ? ['conv2d_subgroups', k.cin % 4 !== 0 ? '_flat_sg' : '_sg'] : ['conv2d', ''];
       expectEntry(await checkForward(k, FWD[0]!), shader, `forward${suffix}`);
       expectEntry(await checkBackwardFilter(k), shader, `backward_filter${suffix}`);
+    });
+  }
+});
+
+// The workgroup-memory tiled GEMM (shaders/conv2d_tiled.wgsl), a tuner candidate for every pass:
+// each tile on the awkward CASES (any cin, cout, stride, padding; partial tiles and stages) with
+// the epilogues, and on the CNN's layers.
+describe('conv2d tiled path', () => {
+  for (const [tileName, tile] of Object.entries(TILES)) {
+    const cases = tileName === 'tile32' ? CASES : [CASES[1]!, CASES[9]!, CASES[12]!];
+    cases.forEach((k, i) => {
+      it(`${tileName}: ${name(k)}: all three passes`, async () => {
+        expectEntry(await checkForward(k, FWD[i % FWD.length]!, { tile }), 'conv2d_tiled', 'tiled');
+        expectEntry(await checkBackwardInput(k, BWD[(i + 1) % BWD.length]!, { tile }), 'conv2d_tiled', 'tiled');
+        expectEntry(await checkBackwardFilter(k, { tile }), 'conv2d_tiled', 'tiled');
+      });
     });
   }
 });

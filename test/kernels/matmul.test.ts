@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { bufferFrom, readF32 } from '../../src/gpu/buffers';
 import { submitCalls } from '../../src/gpu/kernel';
 import type { Activation } from '../../src/kernels/activation';
-import { matmul, matmulPlan, matmulPlanFor, matmulWithPlan, type MatmulEpilogue, type MatmulPlanChoice, type MatmulShape } from '../../src/kernels/matmul';
+import { matmul, matmulDefaultVariant, matmulPlan, matmulPlanFor, matmulVariantChoice, matmulWithPlan, type MatmulEpilogue, type MatmulPlanChoice, type MatmulShape } from '../../src/kernels/matmul';
+import { TILES } from '../../src/kernels/tile';
 import { expectClose } from '../support/compare';
 import { checked, poisoned, useGpu } from '../support/gpu';
 import { randomF32, testRng } from '../support/random';
@@ -164,6 +165,60 @@ describe('matmul', () => {
         const got = await checked(g, async () => (submitCalls(g, [call]), readF32(g, c)));
         expectClose(got, matmulRef(a, b, m, n, k, transA, transB), `seed ${seed}`);
       });
+    }
+  });
+
+  // The workgroup-memory tiled variant (shaders/matmul_tiled.wgsl), a tuner candidate: every tile at
+  // shapes that are not multiples of the tile, the stage depth or 4, in each transpose case, with
+  // both epilogues (the store is matmul.wgsl's).
+  describe('tiled (workgroup memory)', () => {
+    for (const [tileName, tile] of Object.entries(TILES)) {
+      for (const { m, n, k } of tileName === 'tile32' ? [...SHAPES, { m: 67, n: 70, k: 33 }] : [SHAPES[1]!, SHAPES[3]!]) {
+        for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+          it(`${tileName}: ${m}x${k}·${k}x${n} transA=${transA} transB=${transB}`, async () => {
+            const g = gpu();
+            const { seed, next } = testRng();
+            const a = randomF32(next, m * k);
+            const b = randomF32(next, k * n);
+            const c = poisoned(g, m * n);
+            const call = await matmulWithPlan(g, { m, n, k, transA, transB }, { a: bufferFrom(g, 'a', a), b: bufferFrom(g, 'b', b), c }, { kind: 'none' }, 'matmul', { swap: false, tu: 4, tile });
+            expect(call.pipeline.label.startsWith('matmul_tiled:main_tiled:'), call.pipeline.label).toBe(true);
+            const got = await checked(g, async () => (submitCalls(g, [call]), readF32(g, c)));
+            expectClose(got, matmulRef(a, b, m, n, k, transA, transB), `seed ${seed}`);
+          });
+        }
+      }
+      it(`${tileName}: bias + relu and sigmoid gate`, async () => {
+        const g = gpu();
+        const { seed, next } = testRng();
+        const [m, n, k] = [45, 38, 19];
+        const a = randomF32(next, m * k);
+        const b = randomF32(next, k * n);
+        const bias = randomF32(next, n);
+        const y = randomF32(next, m * n).map((v) => activateRef(3 * v, 'sigmoid'));
+        const io = { a: bufferFrom(g, 'a', a), b: bufferFrom(g, 'b', b) };
+        const run = async (shape: MatmulShape, epilogue: MatmulEpilogue) => {
+          const c = poisoned(g, m * n);
+          submitCalls(g, [await matmulWithPlan(g, shape, { ...io, c }, epilogue, 'matmul', { swap: false, tu: 4, tile })]);
+          return readF32(g, c);
+        };
+        const biased = await run({ m, n, k }, { kind: 'bias-act', bias: bufferFrom(g, 'bias', bias), act: 'relu' });
+        expectClose(biased, matmulRef(a, b, m, n, k).map((v, i) => activateRef(v + bias[i % n]!, 'relu')), `bias, seed ${seed}`);
+        const gated = await run({ m, n, k, transB: true }, { kind: 'gate', y: bufferFrom(g, 'y', y), act: 'sigmoid' });
+        const want = matmulRef(a, b, m, n, k, false, true).map((v, i) => v * activateGradRef(y[i]!, 'sigmoid'));
+        expectClose(gated, want, `gate, seed ${seed}`);
+      });
+    }
+  });
+
+  // Without tuning, matmul() runs exactly the cost model's plan (so untuned training is unchanged).
+  it('the default variant reproduces the cost model\'s plan', () => {
+    const g = gpu();
+    for (const shape of [{ m: 256, n: 512, k: 784 }, { m: 256, n: 10, k: 128 }, { m: 784, n: 128, k: 32, transA: true }, { m: 37, n: 13, k: 29 }] as MatmulShape[]) {
+      const model = matmulPlan(shape, { subgroups: eightLaneSubgroups(g) });
+      const fromVariant = matmulPlanFor(shape, matmulVariantChoice(shape, matmulDefaultVariant(g, shape)));
+      expect(fromVariant.name).toBe(model.name);
+      expect(fromVariant.subgroups && eightLaneSubgroups(g)).toBe(model.subgroups && eightLaneSubgroups(g));
     }
   });
 });

@@ -1,0 +1,252 @@
+/**
+ * Kernel tuning per adapter. A kernel wrapper (matmul, conv2d) that has several correct variants for
+ * a shape asks `chooseVariant(gpu, request)` which to run; the tuner answers from its cache (keyed by
+ * the adapter's identity and the shape), or times the candidates on this adapter and keeps the
+ * fastest, or, with tuning off, answers the wrapper's own default (its cost model). Browser- and
+ * worker-safe: persistence goes through a TuneStore (localStorage where there is one, a JSON file in
+ * Node through src/tune/store-node.ts, set by the caller with configureTuning).
+ *
+ * Tuning happens while kernels are built (compile time), never while a step is timed. Timings of
+ * different candidates never overlap (one at a time per device), and each is the best of a few
+ * rounds, so another process's load mostly adds noise rather than bias.
+ */
+import type { Gpu } from '../gpu/device';
+import type { KernelCall } from '../gpu/kernel';
+import { timeKernel } from './timing';
+
+/** 'off': every wrapper runs its default; 'on': cached choices, tuning what is not cached; 'force': tune everything again. */
+export type TuneMode = 'off' | 'on' | 'force';
+
+export const TUNE_MODES: readonly TuneMode[] = ['off', 'on', 'force'];
+
+/** One cached decision: the chosen variant and the ms per dispatch measured for each candidate. */
+export interface TuneRecord {
+  variant: string;
+  ms: Record<string, number>;
+}
+
+/** What a TuneStore keeps: per adapter key, per `family|shape`, a decision. */
+export interface TuneCacheFile {
+  version: number;
+  adapters: Record<string, Record<string, TuneRecord>>;
+}
+
+/** Where tuning results persist between runs. */
+export interface TuneStore {
+  /** Where, in words (a file path, 'localStorage'). */
+  readonly where: string;
+  load(): Promise<TuneCacheFile | null>;
+  save(file: TuneCacheFile): Promise<void>;
+}
+
+/** The tuner's global settings; see configureTuning. */
+export interface TuneSettings {
+  mode: TuneMode;
+  /** null: decisions last for the process only. */
+  store: TuneStore | null;
+  /**
+   * Wall-clock ms of tuning allowed per device in 'on' mode (on lavapipe most of it is LLVM compiling
+   * the candidates); shapes past it run their default and are tuned by a later run. 'force' has none.
+   */
+  budgetMs: number;
+}
+
+/** Bumped whenever a variant id's meaning or the candidate sets change, so old caches are not trusted. */
+export const TUNE_VERSION = 1;
+
+/** Products smaller than this many flops keep the default: timing them would cost more than any variant saves. */
+export const MIN_TUNED_FLOPS = 2e6;
+
+/** How a choice was made. */
+export type TuneSource = 'tuned' | 'cache' | 'default' | 'small' | 'over budget';
+
+/** One decision of this process, as `wgml profile` lists them. */
+export interface TuneChoice {
+  family: string;
+  shape: string;
+  variant: string;
+  source: TuneSource;
+  /** ms per dispatch of each candidate (empty unless tuned now or cached). */
+  ms: Record<string, number>;
+}
+
+/** What a kernel wrapper asks. */
+export interface TuneRequest {
+  /** Kernel family, e.g. 'matmul transB', 'conv2d forward'. */
+  family: string;
+  /** The shape, as a key: whatever makes two requests interchangeable. */
+  shape: string;
+  /** Flops of one dispatch (small products are not tuned). */
+  flops: number;
+  /** The variant the wrapper runs without tuning: its cost model's pick. */
+  fallback: string;
+  /** Every variant that runs correctly at this shape on this device, fallback included. */
+  candidates: readonly string[];
+  /**
+   * Only called when the tuner times: scratch operands of the right sizes, and a way to build each
+   * candidate's kernel on them; release() frees the scratch.
+   */
+  prepare(): Promise<{ build(variant: string): Promise<KernelCall>; release(): void }>;
+}
+
+const MODE_ENV = 'WGML_TUNE';
+
+function envMode(): TuneMode | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const value = env?.[MODE_ENV];
+  if (value === undefined || value === '') return undefined;
+  if (!(TUNE_MODES as readonly string[]).includes(value)) throw new Error(`$${MODE_ENV} must be one of ${TUNE_MODES.join(', ')}, got '${value}'`);
+  return value as TuneMode;
+}
+
+/** localStorage where the platform has one and lets us use it (not in workers, not in some private modes). */
+function localStorageStore(): TuneStore | null {
+  let storage: Storage | undefined;
+  try {
+    storage = (globalThis as { localStorage?: Storage }).localStorage;
+    if (!storage) return null;
+  } catch {
+    return null; // reading the property itself throws where storage is blocked
+  }
+  const key = 'wgml-tune';
+  return {
+    where: 'localStorage',
+    async load() {
+      try {
+        const text = storage.getItem(key);
+        return text ? (JSON.parse(text) as TuneCacheFile) : null;
+      } catch {
+        return null;
+      }
+    },
+    async save(file) {
+      try {
+        storage.setItem(key, JSON.stringify(file));
+      } catch {
+        // full or blocked: the choices still hold for this page
+      }
+    },
+  };
+}
+
+let settings: TuneSettings | null = null;
+
+/** The current settings: configureTuning's, else $WGML_TUNE (default 'off') with localStorage where there is one. */
+export function tuningSettings(): TuneSettings {
+  settings ??= { mode: envMode() ?? 'off', store: localStorageStore(), budgetMs: 10_000 };
+  return settings;
+}
+
+/** Sets the tuner's mode, store or budget for devices used from now on (`wgml` does this from --tune/--no-tune and $WGML_TUNE). */
+export function configureTuning(changes: Partial<TuneSettings>): TuneSettings {
+  settings = { ...tuningSettings(), ...changes };
+  return settings;
+}
+
+/** $WGML_TUNE if set (throws on a bad value), else undefined. */
+export function tuneModeFromEnv(): TuneMode | undefined {
+  return envMode();
+}
+
+interface Session {
+  adapterKey: string;
+  /** The store `cache` was read from: configureTuning with another store starts over. */
+  store: TuneStore | null;
+  cache: Promise<Record<string, TuneRecord>>;
+  choices: TuneChoice[];
+  /** Wall-clock ms spent tuning on this device. */
+  spentMs: number;
+  /** Tunings run one after another: their timings must not overlap. */
+  queue: Promise<unknown>;
+}
+
+const sessions = new WeakMap<Gpu, Session>();
+
+/** The adapter identity tuning results are keyed by. */
+export function adapterKey(gpu: Gpu): string {
+  const { vendor, architecture, device, description } = gpu.adapterInfo;
+  return JSON.stringify([vendor, architecture, device, description, [...gpu.features].sort()]);
+}
+
+function session(gpu: Gpu): Session {
+  let s = sessions.get(gpu);
+  const { store } = tuningSettings();
+  if (!s || s.store !== store) {
+    const key = adapterKey(gpu);
+    const cache = (store?.load() ?? Promise.resolve(null)).then(
+      (file) => (file?.version === TUNE_VERSION ? { ...file.adapters[key] } : {}),
+      () => ({}),
+    );
+    s = { adapterKey: key, store, cache, choices: [], spentMs: s?.spentMs ?? 0, queue: s?.queue ?? Promise.resolve() };
+    sessions.set(gpu, s);
+  }
+  return s;
+}
+
+/** The decisions made for `gpu` so far, in order (one per family and shape). */
+export function tuningChoices(gpu: Gpu): readonly TuneChoice[] {
+  return sessions.get(gpu)?.choices ?? [];
+}
+
+/** Wall-clock ms spent timing candidates on `gpu` so far. */
+export function tuningMs(gpu: Gpu): number {
+  return sessions.get(gpu)?.spentMs ?? 0;
+}
+
+/**
+ * The variant to run for `request` on `gpu`: its fallback when tuning is off, the product is small,
+ * there is one candidate or the budget is spent; the cached choice in 'on' mode; else the fastest
+ * candidate measured now (and stored).
+ */
+export async function chooseVariant(gpu: Gpu, request: TuneRequest): Promise<string> {
+  const { mode, budgetMs } = tuningSettings();
+  const s = session(gpu);
+  const id = `${request.family}|${request.shape}`;
+  const known = s.choices.find((c) => `${c.family}|${c.shape}` === id);
+  if (known) return known.variant;
+  const decide = (variant: string, source: TuneSource, ms: Record<string, number> = {}) => {
+    if (!s.choices.some((c) => `${c.family}|${c.shape}` === id)) s.choices.push({ family: request.family, shape: request.shape, variant, source, ms });
+    return variant;
+  };
+  if (mode === 'off' || request.candidates.length < 2) return decide(request.fallback, 'default');
+  if (request.flops < MIN_TUNED_FLOPS) return decide(request.fallback, 'small');
+  const cache = await s.cache;
+  const cached = cache[id];
+  if (mode === 'on' && cached && request.candidates.includes(cached.variant)) return decide(cached.variant, 'cache', cached.ms);
+
+  const run = s.queue.then(async () => {
+    const again = s.choices.find((c) => `${c.family}|${c.shape}` === id);
+    if (again) return again.variant;
+    if (mode === 'on' && s.spentMs >= budgetMs) return decide(request.fallback, 'over budget');
+    const start = performance.now();
+    const scratch = await request.prepare();
+    const ms: Record<string, number> = {};
+    try {
+      // Create every candidate's pipeline first (in parallel where the platform can), then time
+      // one at a time, the fallback first: it sets the time the others must beat.
+      const order = [request.fallback, ...request.candidates.filter((v) => v !== request.fallback)];
+      const calls = await Promise.all(order.map((v) => scratch.build(v)));
+      for (const [i, call] of calls.entries()) ms[order[i]!] = await timeKernel(gpu, call, Math.min(...Object.values(ms)));
+    } finally {
+      scratch.release();
+      s.spentMs += performance.now() - start;
+    }
+    const best = request.candidates.reduce((a, b) => (ms[b]! < ms[a]! ? b : a));
+    cache[id] = { variant: best, ms };
+    await persist(s);
+    return decide(best, 'tuned', ms);
+  });
+  s.queue = run.catch(() => {});
+  return run;
+}
+
+/** Writes this adapter's decisions into the store, merged with what other processes wrote meanwhile. */
+async function persist(s: Session): Promise<void> {
+  const { store } = tuningSettings();
+  if (!store) return;
+  const cache = await s.cache;
+  const file = await store.load().catch(() => null);
+  const fresh: TuneCacheFile = file?.version === TUNE_VERSION ? file : { version: TUNE_VERSION, adapters: {} };
+  fresh.adapters[s.adapterKey] = { ...fresh.adapters[s.adapterKey], ...cache };
+  await store.save(fresh);
+}

@@ -1,0 +1,110 @@
+/**
+ * The tuner (src/tune/tuner.ts) through matmul() and the conv2d passes: whatever it picks runs
+ * correctly (oracle-checked, outputs poisoned), it times every candidate when forced, answers from
+ * its store for this adapter only, and leaves the cost model's plan alone when off. A memory store
+ * throughout: no test touches a real cache.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { bufferFrom, readF32 } from '../../src/gpu/buffers';
+import { submitCalls } from '../../src/gpu/kernel';
+import { conv2dBackwardFilter, conv2dGeometry } from '../../src/kernels/conv2d';
+import { matmul, matmulDefaultVariant, type MatmulShape } from '../../src/kernels/matmul';
+import { adapterKey, configureTuning, tuningChoices, TUNE_VERSION, type TuneCacheFile, type TuneStore } from '../../src/tune/tuner';
+import { expectClose } from '../support/compare';
+import { checked, poisoned, useGpu } from '../support/gpu';
+import { randomF32, testRng } from '../support/random';
+import { matmulRef } from '../oracle/dense';
+import { conv2dBackwardFilterRef } from '../oracle/conv';
+
+const gpu = useGpu();
+
+function memoryStore(initial: TuneCacheFile | null = null): TuneStore & { file: TuneCacheFile | null; saves: number } {
+  const store = {
+    where: 'memory',
+    file: initial,
+    saves: 0,
+    load: async () => (store.file ? structuredClone(store.file) : null),
+    save: async (f: TuneCacheFile) => {
+      store.file = structuredClone(f);
+      store.saves++;
+    },
+  };
+  return store;
+}
+
+const before = configureTuning({});
+afterAll(() => configureTuning(before));
+
+async function checkMatmul(shape: MatmulShape) {
+  const g = gpu();
+  const { m, n, k, transA = false, transB = false } = shape;
+  const { seed, next } = testRng();
+  const a = randomF32(next, m * k);
+  const b = randomF32(next, k * n);
+  const c = poisoned(g, m * n);
+  const call = await matmul(g, shape, { a: bufferFrom(g, 'a', a), b: bufferFrom(g, 'b', b), c });
+  const got = await checked(g, async () => (submitCalls(g, [call]), readF32(g, c)));
+  expectClose(got, matmulRef(a, b, m, n, k, transA, transB), `seed ${seed}`);
+  return call;
+}
+
+const choiceFor = (family: string, shape: string) => tuningChoices(gpu()).find((c) => c.family === family && c.shape === shape);
+
+describe('tuner', () => {
+  it("'force' times every candidate, runs the fastest correctly and stores it under this adapter", async () => {
+    const store = memoryStore();
+    configureTuning({ mode: 'force', store });
+    await checkMatmul({ m: 100, n: 84, k: 132, transB: true });
+    const choice = choiceFor('matmul transB', '100x132x84')!;
+    expect(choice.source).toBe('tuned');
+    expect(Object.keys(choice.ms)).toContain('tile32');
+    expect(Object.keys(choice.ms)).toContain(matmulDefaultVariant(gpu(), { m: 100, n: 84, k: 132, transB: true }));
+    const fastest = Object.entries(choice.ms).reduce((a, b) => (b[1] < a[1] ? b : a))[0];
+    expect(choice.variant).toBe(fastest);
+    expect(store.file?.version).toBe(TUNE_VERSION);
+    expect(store.file?.adapters[adapterKey(gpu())]?.['matmul transB|100x132x84']?.variant).toBe(fastest);
+  });
+
+  it("'on' runs the cached choice for this adapter and ignores other adapters' entries", async () => {
+    const key = 'matmul|96x160x76';
+    const store = memoryStore({
+      version: TUNE_VERSION,
+      adapters: { [adapterKey(gpu())]: { [key]: { variant: 'tile64', ms: { tile64: 1 } } }, 'another adapter': { 'matmul|88x160x76': { variant: 'tile32', ms: {} } } },
+    });
+    configureTuning({ mode: 'on', store, budgetMs: 0 });
+    const call = await checkMatmul({ m: 96, n: 76, k: 160 });
+    expect(call.pipeline.label.startsWith('matmul_tiled:main_tiled:'), call.pipeline.label).toBe(true);
+    expect(choiceFor('matmul', '96x160x76')).toMatchObject({ variant: 'tile64', source: 'cache' });
+    // Not cached for this adapter, and no budget left: the cost model's plan, not tuned.
+    await checkMatmul({ m: 88, n: 76, k: 160 });
+    expect(choiceFor('matmul', '88x160x76')).toMatchObject({ variant: matmulDefaultVariant(gpu(), { m: 88, n: 76, k: 160 }), source: 'over budget' });
+    expect(store.saves).toBe(0);
+  });
+
+  it("'off' runs the cost model's plan; small products are never timed", async () => {
+    configureTuning({ mode: 'off', store: memoryStore() });
+    await checkMatmul({ m: 72, n: 64, k: 140 });
+    expect(choiceFor('matmul', '72x140x64')).toMatchObject({ variant: matmulDefaultVariant(gpu(), { m: 72, n: 64, k: 140 }), source: 'default' });
+    configureTuning({ mode: 'force', store: memoryStore() });
+    await checkMatmul({ m: 9, n: 11, k: 13 });
+    expect(choiceFor('matmul', '9x13x11')?.source).toBe('small');
+  });
+
+  it('tunes a conv2d pass and runs the pick correctly', async () => {
+    configureTuning({ mode: 'force', store: memoryStore() });
+    const g = gpu();
+    const shape = { h: 9, w: 10, cin: 8, kh: 3, kw: 3, cout: 20, padding: 'same' as const };
+    const n = 10;
+    const geo = conv2dGeometry(shape);
+    const { seed, next } = testRng();
+    const x = randomF32(next, n * shape.h * shape.w * shape.cin);
+    const dy = randomF32(next, n * geo.oh * geo.ow * shape.cout);
+    const dw = poisoned(g, 3 * 3 * 8 * 20);
+    const call = await conv2dBackwardFilter(g, shape, n, { x: bufferFrom(g, 'x', x), dy: bufferFrom(g, 'dy', dy), dw });
+    const got = await checked(g, async () => (submitCalls(g, [call]), readF32(g, dw)));
+    expectClose(got, conv2dBackwardFilterRef(x, dy, { ...geo, n }), `seed ${seed}`);
+    const choice = tuningChoices(g).find((c) => c.family === 'conv2d backward_filter')!;
+    expect(choice.source).toBe('tuned');
+    expect(Object.keys(choice.ms).sort()).toEqual(expect.arrayContaining(['block8x8', 'tile32', 'tile64']));
+  });
+});
