@@ -8,6 +8,7 @@ import { compile, type CompiledProgram } from '../graph/compile';
 import type { Program, TensorRef } from '../graph/program';
 import { clearMetrics, decodeMetrics, metricsBuffer, readMetrics, type Metrics, type MetricsBuffer } from '../kernels/metrics';
 import { softmaxXentTrain } from '../kernels/softmax-xent';
+import { SubmitFence, type FenceTicket } from './submit-fence';
 import { writeStepUniform } from '../kernels/step';
 import type { ModelRuntime } from '../models/runtime';
 import { createOptimizer, type Optimizer } from '../optim/optimizer';
@@ -80,14 +81,11 @@ export class Trainer {
     readonly trainProgram: CompiledProgram,
     private readonly trainMetrics: MetricsBuffer,
   ) {
-    this.peeks = [0, 1].map(() => ({
-      buffer: runtime.gpu.device.createBuffer({ label: 'metrics peek', size: trainMetrics.buffer.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
-      busy: false,
-    }));
+    this.fence = new SubmitFence(runtime.gpu, trainMetrics.buffer, trainMetrics.buffer.size);
   }
 
-  /** Staging buffers for progress reads that never stall a step: a copy is mapped only when idle. */
-  private readonly peeks: { buffer: GPUBuffer; busy: boolean }[];
+  /** Marks the end of each group of steps; its copy of the metrics is the progress read. */
+  private readonly fence: SubmitFence;
 
   /**
    * Uploads `train`, allocates the gradients and optimiser state, and compiles the step. Throws a
@@ -200,45 +198,40 @@ export class Trainer {
     }
 
     const steps = this.stepsPerEpoch;
-    this.divergedAt = null;
     this.runningLoss = undefined;
-    let pending: Promise<void> | null = null;
-    for (let s = first; s < steps; s++) {
-      const batchStart = s * batch;
-      writeStepUniform(gpu, this.runtime.buffers.step, { step: this.globalStep++, batchStart, rows: Math.min(batch, n - batchStart), seed: settings.seed });
-      this.optimizer.prepare(++this.updates);
-      const flush = (s + 1) % STEPS_PER_FLUSH === 0 || s === steps - 1;
-      const peek = flush ? this.peeks.find((p) => !p.busy) : undefined;
-      gpu.scoped(`training step ${this.globalStep} (epoch ${epoch})`, () => {
-        const encoder = gpu.device.createCommandEncoder();
-        const pass = encoder.beginComputePass();
-        this.trainProgram.encode(pass);
-        pass.end();
-        if (peek) encoder.copyBufferToBuffer(this.trainMetrics.buffer, 0, peek.buffer, 0, peek.buffer.size);
-        gpu.device.queue.submit([encoder.finish()]);
-      });
-      if (peek) this.readPeek(peek);
-      if (flush) {
-        // Wait for the previous group while this one runs: the queue stays fed, and bounded.
-        if (pending) await pending;
-        this.gpu.check(`training step ${this.globalStep} (epoch ${epoch})`);
-        if (this.divergedAt !== null) {
+    const classes = this.runtime.model.classes;
+    let previous: FenceTicket | null = null;
+    /** The global step count at the end of the previous group. */
+    let previousStep = this.globalStep;
+    let s = first;
+    while (s < steps) {
+      const end = Math.min(steps, (Math.floor(s / STEPS_PER_FLUSH) + 1) * STEPS_PER_FLUSH);
+      const ticket = this.recordSteps(s, end, epoch);
+      s = end;
+      // Wait for the previous group while this one runs: the queue stays fed, and bounded.
+      if (previous) {
+        const m = decodeMetrics(await this.waitFor(previous, epoch), classes, false);
+        if (m.rows > 0) this.runningLoss = m.meanLoss;
+        if (m.invalid > 0) {
           throw new DivergedError(
-            `The training loss became NaN or infinite by step ${this.divergedAt} (epoch ${epoch}): the model diverged.`,
+            `The training loss became NaN or infinite by step ${previousStep} (epoch ${epoch}): the model diverged.`,
             'Lower the learning rate (--lr), e.g. by a factor of 10. A checkpoint saved before this epoch is intact.',
           );
         }
-        pending = gpu.device.queue.onSubmittedWorkDone();
-        onProgress?.({ step: s + 1, steps, images: Math.min(n, (s + 1) * batch), runningLoss: this.runningLoss });
-        if (this.stopRequested && s + 1 < steps) {
-          this.stopRequested = false;
-          this.stoppedAt = { epoch, step: s + 1, seconds: 0 };
-          break;
-        }
+      }
+      previous = ticket;
+      previousStep = this.globalStep;
+      onProgress?.({ step: s, steps, images: Math.min(n, s * batch), runningLoss: this.runningLoss });
+      if (this.stopRequested && s < steps) {
+        this.stopRequested = false;
+        this.stoppedAt = { epoch, step: s, seconds: 0 };
+        break;
       }
     }
-    if (pending) await pending;
-    const metrics = await readMetrics(gpu, this.trainMetrics);
+    // The last group's fence holds the epoch's accumulators as of its end.
+    const metrics = previous
+      ? decodeMetrics(await this.waitFor(previous, epoch), classes, this.trainMetrics.confusion)
+      : await readMetrics(gpu, this.trainMetrics);
     await gpu.settle(`epoch ${epoch}`);
     const seconds = earlierSeconds + (performance.now() - started) / 1000;
     if (!this.stoppedAt) return { ...metrics, seconds };
@@ -247,26 +240,43 @@ export class Trainer {
   }
 
   private runningLoss: number | undefined;
-  /** The step by which a progress read first saw a non-finite loss, or null. */
-  private divergedAt: number | null = null;
 
-  private readPeek(peek: { buffer: GPUBuffer; busy: boolean }): void {
-    peek.busy = true;
-    const step = this.globalStep;
-    void peek.buffer
-      .mapAsync(GPUMapMode.READ)
-      .then(() => {
-        const m = decodeMetrics(new Uint32Array(peek.buffer.getMappedRange()), this.runtime.model.classes, false);
-        peek.buffer.unmap();
-        if (m.rows > 0) this.runningLoss = m.meanLoss;
-        if (m.invalid > 0 && this.divergedAt === null) this.divergedAt = step;
-      })
-      // The device went away, or the buffer with it, while the read was in flight (even between
-      // the map and getMappedRange): the epoch's own read reports a lost device.
-      .catch(() => {})
-      .finally(() => {
-        peek.busy = false;
-      });
+  /**
+   * Records steps [from, to) of the epoch, one pass and one submit each, under one error scope; the
+   * last one also records the fence. No await: nothing else runs on this thread in between.
+   */
+  private recordSteps(from: number, to: number, epoch: number): FenceTicket {
+    const { gpu, settings } = this;
+    const n = this.trainSplit.count;
+    const batch = settings.batchSize;
+    return gpu.scoped(`training steps ${this.globalStep + 1}-${this.globalStep + to - from} (epoch ${epoch})`, () => {
+      let ticket: FenceTicket | null = null;
+      for (let s = from; s < to; s++) {
+        const batchStart = s * batch;
+        writeStepUniform(gpu, this.runtime.buffers.step, { step: this.globalStep++, batchStart, rows: Math.min(batch, n - batchStart), seed: settings.seed });
+        this.optimizer.prepare(++this.updates);
+        const encoder = gpu.device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        this.trainProgram.encode(pass);
+        pass.end();
+        if (s === to - 1) ticket = this.fence.record(encoder);
+        gpu.device.queue.submit([encoder.finish()]);
+      }
+      return ticket!;
+    });
+  }
+
+  /** The fence's words once its group is done; a lost device or a GPU error surfaces as a GpuError. */
+  private async waitFor(ticket: FenceTicket, epoch: number): Promise<Uint32Array> {
+    const operation = `training step ${this.globalStep} (epoch ${epoch})`;
+    try {
+      const words = await this.fence.wait(ticket);
+      this.gpu.check(operation);
+      return words;
+    } catch (e) {
+      this.gpu.check(operation);
+      throw e;
+    }
   }
 
   /**
@@ -328,7 +338,8 @@ export class Trainer {
   release(): void {
     this.trainProgram.release();
     this.optimizer.release();
-    for (const b of [this.grads, this.trainMetrics.buffer, ...this.peeks.map((p) => p.buffer)]) b.destroy();
+    this.fence.release();
+    for (const b of [this.grads, this.trainMetrics.buffer]) b.destroy();
   }
 }
 
