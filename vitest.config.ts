@@ -69,6 +69,8 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/browser/**/*.e2e.test.ts'],
           pool: 'forks',
+          // One browser at a time: SwiftShader takes every core, and the demo's smoothness is measured.
+          fileParallelism: false,
           ...limits,
           sequence: { groupOrder: 2 },
         },

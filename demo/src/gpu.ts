@@ -3,7 +3,7 @@
  * is lost, and explaining clearly when there is none. Where the browser's workers lack WebGPU, the
  * same API runs on the page's thread (RemoteGpu.inProcess), and the adapter line says so.
  */
-import { GpuError, RemoteGpu } from '../../src/index';
+import { GpuError, RemoteGpu, requestGpu } from '../../src/index';
 import { byId, describeError } from './dom';
 
 /** The device the page trains on: in the worker, or (the fallback) on the page's thread. */
@@ -24,6 +24,9 @@ export async function openGpu(): Promise<{ gpu: Gpu; inWorker: boolean }> {
       'Open it over https, or as http://localhost (e.g. `npm run dev` and http://localhost:5173/).',
     );
   }
+  // No WebGPU on the page means none in its workers either (a browser offers both or neither):
+  // requestGpu() then throws at once, with its explanation, before any worker starts.
+  if (!navigator.gpu) await requestGpu();
   try {
     return { gpu: await RemoteGpu.connect(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'wgml training' })), inWorker: true };
   } catch (e) {

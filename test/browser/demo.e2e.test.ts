@@ -147,7 +147,7 @@ describe('the demo in Chromium', () => {
     const inEpoch = await longTasksInEpoch(page, 2);
     const tasks = await longTasks(page, started);
     console.log(`main-thread long tasks (over 50 ms) during epoch 2: ${inEpoch.length}; during the whole run (start, pause, resume included): ${tasks.length}, longest ${Math.round(Math.max(0, ...tasks))} ms`);
-    expect(inEpoch, 'main-thread long tasks during epoch 2 (ms)').toEqual([]);
+    expect(inEpoch, 'main-thread long tasks during epoch 2').toEqual([]);
 
     // Curves: both epochs plotted, and the canvases have ink on them.
     expect(await page.getAttribute('#loss-chart', 'data-epochs')).toBe('2');

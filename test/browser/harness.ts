@@ -191,9 +191,10 @@ export function longTasks(page: Page, since = 0): Promise<number[]> {
 /**
  * Durations (ms) of the main thread's long tasks during epoch `epoch` of the page's run: from the
  * page's 'wgml:epoch-start' mark for it to its 'wgml:epoch-end' mark (after the epoch's results are
- * drawn), so the whole epoch, its evaluation and its figures count.
+ * drawn), so the whole epoch, its evaluation and its figures count. Each with when it began (ms
+ * into the epoch) and the epoch's length, to tell where it fell.
  */
-export function longTasksInEpoch(page: Page, epoch: number): Promise<number[]> {
+export function longTasksInEpoch(page: Page, epoch: number): Promise<{ duration: number; at: number; epochMs: number }[]> {
   return page.evaluate((n) => {
     const mark = (name: string) => performance.getEntriesByName(name, 'mark').find((m) => (m as PerformanceMark).detail?.epoch === n);
     const start = mark('wgml:epoch-start');
@@ -201,7 +202,7 @@ export function longTasksInEpoch(page: Page, epoch: number): Promise<number[]> {
     if (!start || !end) throw new Error(`the page has no marks for epoch ${n}`);
     return (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks
       .filter((t) => t.start + t.duration > start.startTime && t.start < end.startTime)
-      .map((t) => t.duration);
+      .map((t) => ({ duration: Math.round(t.duration), at: Math.round(t.start - start.startTime), epochMs: Math.round(end.startTime - start.startTime) }));
   }, epoch);
 }
 
