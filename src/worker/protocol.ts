@@ -15,8 +15,11 @@ import { DataError, DivergedError, GpuError, InterruptedError, ShapeError, Usage
 
 /** Anything that carries messages both ways: a Worker, a worker's global scope, a MessagePort. */
 export interface Endpoint {
+  /** Sends a message (structured-cloned) to the other side. */
   postMessage(message: unknown, transfer?: Transferable[]): void;
+  /** Hears the other side's messages. */
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+  /** Stops hearing them. */
   removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
 }
 

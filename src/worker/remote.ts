@@ -240,6 +240,7 @@ export class RemoteDataset {
   /** @internal */
   readonly id: number;
 
+  /** @internal Made by RemoteGpu.createDataset. */
   constructor(readonly gpu: RemoteGpu, info: RemoteDatasetInfo) {
     this.id = info.id;
     this.shape = info.shape;
@@ -282,6 +283,7 @@ export class RemoteModel {
     return this.model.classes;
   }
 
+  /** Keras' model.summary() table: layers, output shapes, parameters. */
   summary(): string {
     return this.model.summary();
   }
@@ -302,22 +304,27 @@ export class RemoteModel {
     return this.gpu.call('fit', [this.id, data.id, { ...rest, callbacks: wanted }], { onEvent, ...(signal ? { signal } : {}) });
   }
 
+  /** Sequential.evaluate in the worker: loss, accuracy and confusion matrix (and probabilities, when asked). */
   evaluate(data: RemoteDataset, options: EvaluateOptions & { split?: 'test' | 'validation' } = {}): Promise<Evaluation> {
     return this.gpu.call('evaluate', [this.id, data.id, options]);
   }
 
+  /** Sequential.predict in the worker: class probabilities [count, classes] for raw examples (they are copied there). */
   predict(images: Uint8Array | Float32Array, options: { batchSize?: number } = {}): Promise<Float32Array> {
     return this.gpu.call('predict', [this.id, images, options]);
   }
 
+  /** Sequential.save in the worker: the safetensors bytes loadModel reads. */
   save(metadata: Record<string, string> = {}): Promise<Uint8Array> {
     return this.gpu.call('save', [this.id, metadata]);
   }
 
+  /** Sequential.checkpoint in the worker: the bytes loadCheckpoint reads, to continue the run exactly. */
   checkpoint(): Promise<Uint8Array> {
     return this.gpu.call('checkpoint', [this.id]);
   }
 
+  /** The parameters, as one buffer in the model's layout. */
   getWeights(): Promise<Float32Array> {
     return this.gpu.call('getWeights', [this.id]);
   }
