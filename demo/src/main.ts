@@ -316,8 +316,9 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null, theData
     }, from);
     const outcome = await run.run();
     unfinished = null;
-    // Finished (or stopped on purpose): nothing left to resume.
-    await deleteRun(id).catch((e: unknown) => savedRuns.problem(e));
+    // Finished (or stopped on purpose): nothing left to resume. If the record cannot be deleted
+    // (storage refused: then it was never saved), the list shown after the run says what is left.
+    await deleteRun(id).catch(() => {});
     const last = outcome.epochs.at(-1);
     const took = `${duration((performance.now() - started) / 1000)}${from ? `, resumed after epoch ${from.history.length}` : ''}`;
     const summary = last ? ` Validation accuracy ${percent(last.valAccuracy)} after ${last.epoch} epoch${last.epoch === 1 ? '' : 's'} (${took}).` : '';

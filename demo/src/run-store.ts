@@ -51,12 +51,13 @@ export class StorageProblem extends Error {
 let store: UseStore | null = null;
 const runs = (): UseStore => (store ??= createStore('wgml-demo', 'runs'));
 
-function storageProblem(e: unknown, doing: string): StorageProblem {
+/** `what` says what failed and what it means for the run. */
+function storageProblem(e: unknown, what: string): StorageProblem {
   const name = (e as { name?: string } | null)?.name;
   if (name === 'QuotaExceededError') {
-    return new StorageProblem(`The browser's storage is full: ${doing} failed.`, 'Delete saved runs you no longer need (below the controls), or free space for this site in the browser\'s settings.');
+    return new StorageProblem(`The browser's storage is full: ${what}.`, 'Delete saved runs you no longer need (below the controls), or free space for this site in the browser\'s settings.');
   }
-  return new StorageProblem(`The browser's storage is not available (${(e as Error)?.message ?? String(e)}): ${doing} failed.`, 'Private windows may refuse storage; use a normal window to keep runs across reloads.');
+  return new StorageProblem(`The browser's storage is not available (${(e as Error)?.message ?? String(e)}): ${what}.`, 'Private windows may refuse storage; use a normal window to keep runs across reloads.');
 }
 
 export async function saveRun(run: Omit<StoredRun, 'format' | 'savedAt'>): Promise<void> {
@@ -64,7 +65,7 @@ export async function saveRun(run: Omit<StoredRun, 'format' | 'savedAt'>): Promi
   try {
     await set(run.id, record, runs());
   } catch (e) {
-    throw storageProblem(e, 'saving the run');
+    throw storageProblem(e, 'saving the run failed; it goes on, but a reload or a closed tab would lose it');
   }
 }
 
@@ -72,7 +73,7 @@ export async function deleteRun(id: string): Promise<void> {
   try {
     await del(id, runs());
   } catch (e) {
-    throw storageProblem(e, 'deleting the run');
+    throw storageProblem(e, 'deleting the run failed');
   }
 }
 
@@ -82,7 +83,7 @@ export async function listRuns(): Promise<{ runs: StoredRun[]; unreadable: Unrea
   try {
     all = await entries(runs());
   } catch (e) {
-    throw storageProblem(e, 'reading the saved runs');
+    throw storageProblem(e, 'reading the saved runs failed');
   }
   const good: StoredRun[] = [];
   const unreadable: UnreadableRun[] = [];

@@ -22,7 +22,8 @@ export class SavedRunsPanel {
     try {
       found = await listRuns();
     } catch (e) {
-      this.problem(e);
+      // A storage problem already shown (e.g. a failed save) says more than a failed re-read would.
+      if (this.status.dataset.state !== 'error') this.problem(e);
       return;
     }
     const rows = [

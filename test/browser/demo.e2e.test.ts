@@ -569,6 +569,18 @@ describe('the demo in Chromium', () => {
     expect(errors).toEqual([]);
   }, 600_000);
 
+  it('trains when the browser refuses storage, saying that a reload would lose the run', async () => {
+    const { page, errors } = await openDemo(browser, server.url, { withoutStorage: true });
+    await page.waitForSelector('#saved-runs-status[data-state="error"]', { timeout: 30_000 });
+    expect(await page.textContent('#saved-runs-status')).toMatch(/storage is not available .*denied permission.*: reading the saved runs failed\. Private windows may refuse storage/);
+    await prepareRun(page, { model: 'one-hidden', trainImages: 500, testImages: 200, epochs: 1 });
+    await page.click('#start');
+    const end = await waitForRunEnd(page, 120_000);
+    expect(end.state, end.text).toBe('done');
+    expect(await page.textContent('#saved-runs-status')).toContain('saving the run failed; it goes on, but a reload or a closed tab would lose it');
+    expect(errors).toEqual([]);
+  }, 180_000);
+
   it('explains how to get WebGPU when the browser has none, instead of a blank page', async () => {
     const { page, errors } = await openDemo(browser, server.url, { withoutWebGpu: true });
     expect(await page.isVisible('#gpu-error')).toBe(true);

@@ -98,7 +98,7 @@ export interface OpenPage {
   readonly errors: string[];
 }
 
-export async function openDemo(browser: Browser, url: string, options: { withoutWebGpu?: boolean } = {}): Promise<OpenPage> {
+export async function openDemo(browser: Browser, url: string, options: { withoutWebGpu?: boolean; withoutStorage?: boolean } = {}): Promise<OpenPage> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -114,6 +114,14 @@ export async function openDemo(browser: Browser, url: string, options: { without
   });
   // A browser without WebGPU, as far as the page can tell.
   if (options.withoutWebGpu) await page.addInitScript(() => delete (Navigator.prototype as { gpu?: unknown }).gpu);
+  // Storage refused, as some private windows refuse IndexedDB.
+  if (options.withoutStorage) {
+    await page.addInitScript(() => {
+      IDBFactory.prototype.open = () => {
+        throw new DOMException('The user denied permission to access the database.', 'SecurityError');
+      };
+    });
+  }
   await page.goto(url);
   await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
   return { page, errors };
