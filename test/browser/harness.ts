@@ -156,7 +156,9 @@ export async function prepareRun(page: Page, s: RunSettings): Promise<void> {
 
 /** Waits until the run has ended; returns the status line (which fails a test that expects success). */
 export async function waitForRunEnd(page: Page, timeout: number): Promise<{ state: string; text: string }> {
-  await page.waitForSelector('#run-status[data-state="done"], #run-status[data-state="error"]', { timeout });
+  // Polled twice a second rather than watched every frame: the test's own work on the page's
+  // thread stays out of the smoothness it measures.
+  await page.waitForFunction(() => ['done', 'error'].includes((document.querySelector('#run-status') as HTMLElement | null)?.dataset.state ?? ''), null, { polling: 500, timeout });
   return { state: (await page.getAttribute('#run-status', 'data-state'))!, text: (await page.textContent('#run-status'))! };
 }
 
