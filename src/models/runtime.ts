@@ -1,10 +1,10 @@
 import type { Gpu } from '../gpu/device';
-import { readF32, storageBuffer, writeBuffer } from '../gpu/buffers';
+import { mebibytes, readF32, storageBuffer, writeBuffer } from '../gpu/buffers';
 import { submitCalls } from '../gpu/kernel';
 import type { DataSplit } from '../data/dataset';
 import { affineWords, uploadSplit, type GpuSplit } from '../data/gpu-dataset';
 import type { PixelAffine } from '../data/preprocess';
-import { UsageError } from '../errors';
+import { GpuError, UsageError } from '../errors';
 import { compile, type CompiledProgram, type ModelBuffers } from '../graph/compile';
 import type { Program, TensorRef } from '../graph/program';
 import { fill, glorotUniform } from '../kernels/init';
@@ -55,6 +55,7 @@ export class ModelRuntime {
 
   /** Allocates the parameters on `gpu` and fills them: from `weights`, else Glorot-uniform from `seed`. */
   static async create(gpu: Gpu, model: Sequential, seed: number, weights: Float32Array | null): Promise<ModelRuntime> {
+    checkParamsFit(gpu, model);
     const runtime = new ModelRuntime(gpu, model);
     if (weights) runtime.writeParams(weights);
     else await initializeParams(gpu, model, runtime.buffers.params, seed);
@@ -244,4 +245,23 @@ export async function initializeParams(gpu: Gpu, model: Sequential, params: GPUB
     ),
   );
   submitCalls(gpu, calls);
+}
+
+/**
+ * Refuses, before anything is allocated, a model whose parameters do not fit in one buffer the
+ * adapter can bind (they live in one), naming the largest layer: a typed error, not a failed
+ * allocation or an overflowing count later.
+ */
+function checkParamsFit(gpu: Gpu, model: Sequential): void {
+  const limit = Math.min(gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+  const bytes = model.params.totalElements * 4;
+  if (bytes <= limit) return;
+  const perLayer = new Map<string, number>();
+  for (const e of model.params.entries) perLayer.set(e.layerName, (perLayer.get(e.layerName) ?? 0) + e.count);
+  const [layer, count] = [...perLayer].reduce((a, b) => (b[1] > a[1] ? b : a));
+  throw new GpuError(
+    `${model.name} has ${model.paramCount.toLocaleString('en-US')} parameters (${mebibytes(bytes)}); this adapter binds at most ${mebibytes(limit)} in one buffer. ` +
+      `The largest layer, ${layer}, has ${count.toLocaleString('en-US')}.`,
+    'Use fewer units or filters (a Dense layer after Flatten has input size x units weights), or pool more before it.',
+  );
 }

@@ -418,6 +418,17 @@ describe('the order of calls', () => {
   });
 });
 
+describe('a model too large for the adapter', () => {
+  it('is refused at compile with a GpuError naming its size, the limit and the largest layer; the model stays uncompiled', async () => {
+    const limit = Math.min(gpu().limits.maxStorageBufferBindingSize, gpu().limits.maxBufferSize);
+    // A Dense layer after Flatten of 16x16: 256 x units weights, just past the limit.
+    const units = Math.ceil(limit / 4 / 256) + 1;
+    const huge = Sequential.fromJSON({ name: 'huge', input: [16, 16, 1], layers: [{ type: 'flatten' }, { type: 'dense', units, activation: 'relu' }, { type: 'dense', units: 5, activation: 'softmax' }] });
+    await expectRejects(huge.compile(gpu()), GpuError, /huge has [\d,]+ parameters \([\d.,]+ MiB\); this adapter binds at most/, /The largest layer, dense_1, has/);
+    expect(huge.gpu).toBeNull();
+  });
+});
+
 describe('a released GPU', () => {
   it('compile on a released GPU: a GpuError, and the model is left uncompiled (it compiles on a live GPU)', async () => {
     const released = await requestGpu();
