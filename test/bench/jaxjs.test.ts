@@ -1,5 +1,6 @@
 /**
- * The jax-js side of `bench --compare jaxjs` computes what wgml computes: from wgml's initial
+ * The jax-js side of `bench --compare jaxjs` has the seed models' parameter counts and computes
+ * what wgml computes: from wgml's initial
  * weights and the same batch, one jitted jax-js step gives wgml's first-step loss and wgml's updated
  * weights (one-hidden with SGD, the mlp with Adam), on jax-js's webgpu and wasm devices; and the
  * CNN's forward pass (conv layouts, flatten order) gives wgml's predictions. Skipped when the dev
@@ -51,6 +52,14 @@ function relativeError(a: Float32Array, b: Float32Array): number {
 }
 
 describe.skipIf(!installed)('jax-js comparison models', () => {
+  it.each(['one-hidden', 'mlp', 'cnn'] as const)('%s has the seed model\'s parameter count', async (name) => {
+    await backends!.useDevice('wasm');
+    const params = models!.initialParams(name, 1);
+    const count = params.reduce((s, l) => s + l.kernel.size + l.bias.size, 0);
+    jax!.tree.dispose(params);
+    expect(count).toBe(seedModel(name).build().params.paramCount);
+  });
+
   describe.each(['webgpu', 'wasm'] as const)('on jax-js\'s %s device', (device) => {
     it.each(['one-hidden', 'mlp'] as const)('%s: one jitted step gives wgml\'s first-step loss and updated weights', async (name) => {
       const { numpy: np, tree } = jax!;
