@@ -1,10 +1,9 @@
 /**
- * The jax-js side of `bench --compare jaxjs` has the seed models' parameter counts and computes
- * what wgml computes: from wgml's initial
- * weights and the same batch, one jitted jax-js step gives wgml's first-step loss and wgml's updated
- * weights (one-hidden with SGD, the mlp with Adam), on jax-js's webgpu and wasm devices; and the
- * CNN's forward pass (conv layouts, flatten order) gives wgml's predictions. Skipped when the dev
- * dependency @jax-js/jax is not installed.
+ * The jax-js side of `bench --compare jaxjs` has the seed models' parameter counts and computes what
+ * wgml computes: from wgml's initial weights and the same batch, one jitted jax-js step gives wgml's
+ * first-step loss and wgml's updated weights (one-hidden with SGD, the mlp with Adam), on jax-js's
+ * webgpu and wasm devices; and the CNN's forward pass (conv layouts, flatten order) gives wgml's
+ * predictions. Skipped when the dev dependency @jax-js/jax is not installed.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDataset } from '../../src/data/dataset';
