@@ -61,9 +61,14 @@ export async function sgdStep(gpu: Gpu, shape: { count: number }, io: SgdBinding
   });
 }
 
+/** The 16 bytes of the uniform `sgdStep` reads, for learning rate `lr`. */
+export function sgdUniformValues(step: { lr: number }): Float32Array<ArrayBuffer> {
+  return Float32Array.of(step.lr, 0, 0, 0);
+}
+
 /** Sets the learning rate the next `sgdStep` dispatch uses. */
 export function writeSgdStep(gpu: Gpu, hyper: Binding, step: { lr: number }): void {
-  writeBuffer(gpu, hyper, Float32Array.of(step.lr));
+  writeBuffer(gpu, hyper, sgdUniformValues(step));
 }
 
 /**
@@ -103,9 +108,14 @@ export function adamAlpha(lr: number, t: number, beta1: number = ADAM_DEFAULTS.b
   return (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
 }
 
+/** The 16 bytes of the uniform `adamStep` reads for step `t` (1 for the first) at learning rate `lr`. */
+export function adamUniformValues(step: { lr: number; t: number } & Omit<AdamHyperparameters, 'epsilon'>): Float32Array<ArrayBuffer> {
+  return Float32Array.of(adamAlpha(step.lr, step.t, step.beta1, step.beta2), 0, 0, 0);
+}
+
 /** Sets the next `adamStep` dispatch to be step `t` (1 for the first) at learning rate `lr`. */
 export function writeAdamStep(gpu: Gpu, hyper: Binding, step: { lr: number; t: number } & Omit<AdamHyperparameters, 'epsilon'>): void {
-  writeBuffer(gpu, hyper, Float32Array.of(adamAlpha(step.lr, step.t, step.beta1, step.beta2)));
+  writeBuffer(gpu, hyper, adamUniformValues(step));
 }
 
 function checkCount(count: number): void {

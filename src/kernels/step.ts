@@ -23,6 +23,11 @@ export function stepUniform(gpu: Gpu, label = 'step'): GPUBuffer {
   return uniformBuffer(gpu, label, STEP_UNIFORM_BYTES);
 }
 
+/** The uniform's 16 bytes for `v`, e.g. to stage several steps' values at once (see Trainer). */
+export function stepUniformValues(v: StepValues): Uint32Array<ArrayBuffer> {
+  return new Uint32Array([v.step >>> 0, v.batchStart >>> 0, v.rows >>> 0, v.seed >>> 0]);
+}
+
 export function writeStepUniform(gpu: Gpu, buffer: GPUBuffer, v: StepValues): void {
-  gpu.device.queue.writeBuffer(buffer, 0, new Uint32Array([v.step >>> 0, v.batchStart >>> 0, v.rows >>> 0, v.seed >>> 0]));
+  gpu.device.queue.writeBuffer(buffer, 0, stepUniformValues(v));
 }

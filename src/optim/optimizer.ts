@@ -1,20 +1,24 @@
 import type { Gpu } from '../gpu/device';
 import { storageBuffer } from '../gpu/buffers';
 import type { KernelCall } from '../gpu/kernel';
-import { adamStep, optimizerUniform, sgdStep, writeAdamStep, writeSgdStep } from '../kernels/optimizer';
+import { adamStep, adamUniformValues, optimizerUniform, sgdStep, sgdUniformValues } from '../kernels/optimizer';
 import { UsageError } from '../errors';
 
 /**
  * An optimiser updates the whole parameter buffer in one dispatch (parameters, gradients and its
  * own state share one layout; see graph/params.ts). Per-step values go through a 16-byte uniform
- * written before each step, so the dispatch itself never changes.
+ * set before each step, so the dispatch itself never changes.
  */
 export interface Optimizer {
   readonly name: OptimizerKind;
   readonly lr: number;
   build(params: GPUBuffer, grads: GPUBuffer): Promise<KernelCall>;
-  /** Prepares update number `t` (1 for the first). Call before submitting that step. */
-  prepare(t: number): void;
+  /**
+   * The per-step uniform the dispatch reads, and its 16 bytes for update number `t` (1 for the
+   * first): the trainer stages them and copies them in before each step's pass.
+   */
+  readonly uniform: GPUBuffer;
+  uniformValues(t: number): Float32Array;
   /** State tensors to checkpoint, by name, each with the parameter buffer's layout. */
   readonly state: Readonly<Record<string, GPUBuffer>>;
   release(): void;
@@ -36,7 +40,8 @@ export function createOptimizer(gpu: Gpu, kind: OptimizerKind, lr: number, count
       name: kind,
       lr,
       build: (params, grads) => sgdStep(gpu, { count }, { params, grads, hyper }),
-      prepare: () => writeSgdStep(gpu, hyper, { lr }),
+      uniform: hyper,
+      uniformValues: () => sgdUniformValues({ lr }),
       state: {},
       release: () => hyper.destroy(),
     };
@@ -47,7 +52,8 @@ export function createOptimizer(gpu: Gpu, kind: OptimizerKind, lr: number, count
     name: kind,
     lr,
     build: (params, grads) => adamStep(gpu, { count }, { params, grads, m, v, hyper }),
-    prepare: (t) => writeAdamStep(gpu, hyper, { lr, t }),
+    uniform: hyper,
+    uniformValues: (t) => adamUniformValues({ lr, t }),
     state: { m, v },
     release: () => [hyper, m, v].forEach((b) => b.destroy()),
   };

@@ -9,7 +9,7 @@ import type { Program, TensorRef } from '../graph/program';
 import { clearMetrics, decodeMetrics, metricsBuffer, readMetrics, type Metrics, type MetricsBuffer } from '../kernels/metrics';
 import { softmaxXentTrain } from '../kernels/softmax-xent';
 import { SubmitFence, type FenceTicket } from './submit-fence';
-import { writeStepUniform } from '../kernels/step';
+import { STEP_UNIFORM_BYTES, stepUniformValues } from '../kernels/step';
 import type { ModelRuntime } from '../models/runtime';
 import { createOptimizer, type Optimizer } from '../optim/optimizer';
 import type { FitSettings } from './settings';
@@ -53,6 +53,8 @@ export interface EpochMetrics extends Metrics {
 
 /** Steps recorded between waits for the GPU: bounds queued work without stalling the GPU. */
 const STEPS_PER_FLUSH = 8;
+/** u32 words staged per step: the step uniform (16 bytes), then the optimiser's (16 bytes). */
+const STEP_RECORD_WORDS = 8;
 
 /**
  * The training loop of one model over one training split: the gradients, the optimiser's state,
@@ -82,7 +84,13 @@ export class Trainer {
     private readonly trainMetrics: MetricsBuffer,
   ) {
     this.fence = new SubmitFence(runtime.gpu, trainMetrics.buffer, trainMetrics.buffer.size);
+    this.stepRecords = runtime.gpu.device.createBuffer({
+      label: 'staged step uniforms', size: STEPS_PER_FLUSH * STEP_RECORD_WORDS * 4, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
   }
+
+  /** One group's per-step uniform values, written once per group (see recordSteps). */
+  private readonly stepRecords: GPUBuffer;
 
   /** Marks the end of each group of steps; its copy of the metrics is the progress read. */
   private readonly fence: SubmitFence;
@@ -242,27 +250,36 @@ export class Trainer {
   private runningLoss: number | undefined;
 
   /**
-   * Records steps [from, to) of the epoch, one pass and one submit each, under one error scope; the
-   * last one also records the fence. No await: nothing else runs on this thread in between.
+   * Records steps [from, to) of the epoch into one command buffer and one submit, under one error
+   * scope; the fence goes last. Each step's uniforms (the step's and the optimiser's) are staged for
+   * the whole group with one write, and copied into place before the step's pass: commands run in
+   * order, so each pass sees its own. No await: nothing else runs on this thread in between.
    */
   private recordSteps(from: number, to: number, epoch: number): FenceTicket {
     const { gpu, settings } = this;
     const n = this.trainSplit.count;
     const batch = settings.batchSize;
     return gpu.scoped(`training steps ${this.globalStep + 1}-${this.globalStep + to - from} (epoch ${epoch})`, () => {
-      let ticket: FenceTicket | null = null;
+      const records = new Uint32Array((to - from) * STEP_RECORD_WORDS);
       for (let s = from; s < to; s++) {
+        const at = (s - from) * STEP_RECORD_WORDS;
         const batchStart = s * batch;
-        writeStepUniform(gpu, this.runtime.buffers.step, { step: this.globalStep++, batchStart, rows: Math.min(batch, n - batchStart), seed: settings.seed });
-        this.optimizer.prepare(++this.updates);
-        const encoder = gpu.device.createCommandEncoder();
+        records.set(stepUniformValues({ step: this.globalStep++, batchStart, rows: Math.min(batch, n - batchStart), seed: settings.seed }), at);
+        records.set(new Uint32Array(this.optimizer.uniformValues(++this.updates).buffer), at + 4);
+      }
+      gpu.device.queue.writeBuffer(this.stepRecords, 0, records);
+      const encoder = gpu.device.createCommandEncoder();
+      for (let s = from; s < to; s++) {
+        const at = (s - from) * STEP_RECORD_WORDS * 4;
+        encoder.copyBufferToBuffer(this.stepRecords, at, this.runtime.buffers.step, 0, STEP_UNIFORM_BYTES);
+        encoder.copyBufferToBuffer(this.stepRecords, at + 16, this.optimizer.uniform, 0, 16);
         const pass = encoder.beginComputePass();
         this.trainProgram.encode(pass);
         pass.end();
-        if (s === to - 1) ticket = this.fence.record(encoder);
-        gpu.device.queue.submit([encoder.finish()]);
       }
-      return ticket!;
+      const ticket = this.fence.record(encoder);
+      gpu.device.queue.submit([encoder.finish()]);
+      return ticket;
     });
   }
 
@@ -339,7 +356,7 @@ export class Trainer {
     this.trainProgram.release();
     this.optimizer.release();
     this.fence.release();
-    for (const b of [this.grads, this.trainMetrics.buffer]) b.destroy();
+    for (const b of [this.grads, this.trainMetrics.buffer, this.stepRecords]) b.destroy();
   }
 }
 
