@@ -24,7 +24,7 @@ import { ProbabilityBars } from './probabilities';
 import { ProfilePanel, profileDemoStep } from './profile-panel';
 import { ProgressBar } from './progress';
 import { ResultsPanel } from './results';
-import { deleteRun, fingerprint, newRunId, saveRun, type RunData, type StoredRun } from './run-store';
+import { deleteRun, fingerprint, lockRun, newRunId, saveRun, type RunData, type StoredRun } from './run-store';
 import { SavedRunsPanel } from './saved-runs';
 import { evaluateWeights, TrainingRun, type RunCheckpoint, type TrainedModel } from './training';
 import { WeightsPanel, type LoadedWeights } from './weights';
@@ -252,23 +252,38 @@ async function persist(id: string, settings: DemoSettings, theData: DemoData, ch
 }
 
 /**
- * Runs `settings` on `theData` from the start, or from `from` (a run whose device was lost, or a
- * saved run resumed after a reload); `id` is its record in the browser's storage.
+ * Runs `settings` on `theData` from the start, or from `from` (`source`: a run whose device was
+ * lost, still shown, or a saved run resumed after a reload); `id` is its record in the browser's storage.
  */
-async function train(settings: DemoSettings, from: RunCheckpoint | null, theData: DemoData, id = newRunId()): Promise<void> {
+async function train(settings: DemoSettings, from: RunCheckpoint | null, theData: DemoData, id = newRunId(), source: 'device-lost' | 'storage' = 'device-lost'): Promise<void> {
   if (!gpu || run) return;
+  phaseChanged('starting');
+  // One tab per run: another tab resuming the same saved run would train it twice.
+  const unlock = await lockRun(id);
+  if (!unlock) {
+    phaseChanged('idle');
+    savedRuns.message('That run is training in another tab of this browser: watch it there, or stop it there first.', 'error');
+    void savedRuns.refresh();
+    return;
+  }
   byId('app-error').hidden = true;
   unfinished = { settings, checkpoint: from, data: theData, id };
   savedRuns.setBusy(true, id);
   void savedRuns.refresh();
-  phaseChanged('starting');
   const name = settings.model.name;
   const upload = `${count(Math.min(settings.data.trainLimit, theData.train.labels.length))} training images`;
   const history: EpochRecord[] = [...(from?.history ?? [])];
-  if (from) {
+  if (from && source === 'device-lost') {
     status('starting', `Resuming after epoch ${history.length}: uploading ${upload} and compiling ${name} on the new device…`);
     // The page still shows the run up to the checkpoint; only the cut-short epoch's running loss goes.
     curves.rewind(history.length);
+    epochRows.replaceChildren(...history.map(epochRow));
+  } else if (from) {
+    status('starting', `Resuming the saved run after epoch ${history.length}: uploading ${upload} and compiling ${name}…`);
+    // A fresh page (or another run shown): the saved epochs are drawn again.
+    curves.reset(settings.fit.epochs);
+    for (const r of history) curves.epoch(r);
+    results.clear();
     epochRows.replaceChildren(...history.map(epochRow));
   } else {
     status('starting', `Uploading ${upload} and compiling ${name}…`);
@@ -342,6 +357,7 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null, theData
     run = null;
     phaseChanged('idle');
     updatePad();
+    unlock();
     savedRuns.setBusy(false, null);
     void savedRuns.refresh();
   }
@@ -377,7 +393,7 @@ async function resumeSaved(saved: StoredRun): Promise<void> {
     return;
   }
   savedRuns.message('');
-  await train({ model, fit: saved.fit, data: saved.data }, { settings: { model, fit: saved.fit, data: saved.data }, history: saved.history, bytes: saved.checkpoint }, theData, saved.id);
+  await train({ model, fit: saved.fit, data: saved.data }, { settings: { model, fit: saved.fit, data: saved.data }, history: saved.history, bytes: saved.checkpoint }, theData, saved.id, 'storage');
 }
 
 /** Profiles one training step of the selected model with the settings as typed (never during a run: Controls disables it). */

@@ -116,3 +116,30 @@ export async function fingerprint(data: { shape: readonly number[]; classes: rea
   const all = await crypto.subtle.digest('SHA-256', new Uint8Array(digests.flatMap((d) => [...new Uint8Array(d)])));
   return [...new Uint8Array(all)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+/** The Web Lock a tab holds while it trains run `id`, so that no other tab resumes it at the same time. */
+const lockName = (id: string) => `wgml-run:${id}`;
+
+/**
+ * Takes run `id`'s lock for this tab; resolves with the function that gives it back, or null when
+ * another tab holds it (it is training that run). Without the Web Locks API, always granted.
+ */
+export function lockRun(id: string): Promise<(() => void) | null> {
+  if (!navigator.locks) return Promise.resolve(() => {});
+  return new Promise((resolve) => {
+    void navigator.locks.request(lockName(id), { ifAvailable: true }, (lock) => {
+      if (!lock) {
+        resolve(null);
+        return undefined;
+      }
+      return new Promise<void>((release) => resolve(release));
+    });
+  });
+}
+
+/** The runs some tab (this one included) is training now. */
+export async function runsInUse(): Promise<Set<string>> {
+  if (!navigator.locks) return new Set();
+  const { held = [] } = await navigator.locks.query();
+  return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith('wgml-run:')).map((n) => n.slice('wgml-run:'.length)));
+}

@@ -4,7 +4,7 @@
  * page's business (main.ts): the panel only says which run was chosen.
  */
 import { byId, count, h } from './dom';
-import { deleteRun, listRuns, StorageProblem, type StoredRun } from './run-store';
+import { deleteRun, listRuns, runsInUse, StorageProblem, type StoredRun } from './run-store';
 
 export class SavedRunsPanel {
   private readonly panel = byId('saved-runs');
@@ -19,15 +19,16 @@ export class SavedRunsPanel {
   /** Reads the store and redraws the list. */
   async refresh(): Promise<void> {
     let found: Awaited<ReturnType<typeof listRuns>>;
+    let inUse: Set<string>;
     try {
-      found = await listRuns();
+      [found, inUse] = await Promise.all([listRuns(), runsInUse()]);
     } catch (e) {
       // A storage problem already shown (e.g. a failed save) says more than a failed re-read would.
       if (this.status.dataset.state !== 'error') this.problem(e);
       return;
     }
     const rows = [
-      ...found.runs.filter((r) => r.id !== this.active).map((r) => this.row(r)),
+      ...found.runs.filter((r) => r.id !== this.active).map((r) => this.row(r, inUse.has(r.id))),
       ...found.unreadable.map((u) => h('li', { 'data-run': u.id, 'data-state': 'unreadable' },
         h('span', {}, `A saved run this page cannot resume: ${u.problem}.`),
         this.deleteButton(u.id))),
@@ -40,7 +41,7 @@ export class SavedRunsPanel {
   setBusy(busy: boolean, active: string | null = this.active): void {
     this.blocked = busy;
     this.active = active;
-    for (const b of this.list.querySelectorAll<HTMLButtonElement>('button.resume')) b.disabled = busy;
+    for (const b of this.list.querySelectorAll<HTMLButtonElement>('li:not([data-state="elsewhere"]) button.resume')) b.disabled = busy;
   }
 
   /** Shows a storage problem (quota, private window) or another message about saving. */
@@ -57,21 +58,24 @@ export class SavedRunsPanel {
     this.panel.hidden = false;
   }
 
-  private row(r: StoredRun): HTMLLIElement {
+  /** A saved run; `elsewhere`: another tab is training it (it cannot be resumed or deleted here meanwhile). */
+  private row(r: StoredRun, elsewhere: boolean): HTMLLIElement {
     const done = r.history.length;
     const where = r.state === 'paused' ? `paused inside epoch ${done + 1}` : `after epoch ${done}`;
     const last = r.history.at(-1);
     const accuracy = last ? `, validation accuracy ${(100 * last.valAccuracy).toFixed(1)}%` : '';
     const data = r.dataSource.kind === 'fashion-mnist' ? 'Fashion-MNIST' : r.dataSource.description;
     const resume = h('button', { type: 'button', class: 'resume' }, 'Resume');
-    resume.disabled = this.blocked;
+    resume.disabled = this.blocked || elsewhere;
     resume.addEventListener('click', () => this.onResume(r));
-    return h('li', { 'data-run': r.id, 'data-state': r.state },
+    const remove = this.deleteButton(r.id);
+    remove.disabled = elsewhere;
+    return h('li', { 'data-run': r.id, 'data-state': elsewhere ? 'elsewhere' : r.state },
       h('span', {},
         `${r.definition.name ?? r.modelId} on ${data} (${count(r.data.trainLimit)} training images), ${where} of ${r.fit.epochs}${accuracy}; ` +
-        `saved ${new Date(r.savedAt).toLocaleString()}.`),
+        `saved ${new Date(r.savedAt).toLocaleString()}${elsewhere ? '. Training in another tab now' : ''}.`),
       resume,
-      this.deleteButton(r.id));
+      remove);
   }
 
   private deleteButton(id: string): HTMLButtonElement {

@@ -530,6 +530,8 @@ describe('the demo in Chromium', () => {
     expect(afterReload.state, afterReload.text).toBe('done');
     expect(afterReload.text).toContain('resumed after epoch 1');
     expect((await epochTable(page)).map((r) => r.epoch)).toEqual([1, 2, 3]);
+    // The curves show the saved epoch (drawn again on the fresh page) and the two trained since.
+    expect(await page.getAttribute('#accuracy-chart', 'data-epochs')).toBe('3');
     expect(Buffer.from(await downloadedWeights(page)).equals(Buffer.from(reference)), 'weights after a reload and resume equal the uninterrupted run\'s').toBe(true);
     expect(await savedRuns(page).count()).toBe(0);
 
@@ -544,6 +546,14 @@ describe('the demo in Chromium', () => {
     await page.waitForSelector('#saved-runs-list li[data-state="paused"] button.resume', { timeout: 30_000 });
     expect(await savedRuns(page).first().textContent()).toContain('paused inside epoch 2 of 3');
     await page.click('#saved-runs-list li button.resume');
+    // Another tab sees the run as training elsewhere: it cannot resume (or delete) it meanwhile.
+    const other = await page.context().newPage();
+    await other.goto(server.url);
+    await other.waitForSelector('body[data-ready]', { timeout: 60_000 });
+    await other.waitForSelector('#saved-runs-list li[data-state="elsewhere"]', { timeout: 30_000 });
+    expect(await other.textContent('#saved-runs-list li')).toContain('Training in another tab now');
+    expect(await other.isDisabled('#saved-runs-list li button.resume')).toBe(true);
+    await other.close();
     const afterPause = await waitForRunEnd(page, 180_000);
     expect(afterPause.state, afterPause.text).toBe('done');
     expect(Buffer.from(await downloadedWeights(page)).equals(Buffer.from(reference)), 'weights after a pause, reload and resume equal the uninterrupted run\'s').toBe(true);
