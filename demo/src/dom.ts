@@ -53,8 +53,9 @@ export function describeError(e: unknown): { message: string; hint?: string } {
   if (e instanceof Error) {
     const hint = (e as { hint?: unknown }).hint;
     if (typeof hint === 'string' && hint) {
-      // WgmlError appends the hint to the message after a newline; show it once, separately.
-      return { message: e.message.split('\n')[0]!, hint };
+      // WgmlError appends the hint to the message after a newline; show it once, separately, after a full stop.
+      const message = e.message.split('\n')[0]!;
+      return { message: /[.!?]$/.test(message) ? message : `${message}.`, hint };
     }
     return { message: e.message };
   }

@@ -113,6 +113,11 @@ export class DrawingPad {
     this.updatePreview();
   }
 
+  /** True when nothing is drawn (the pad is black). */
+  get empty(): boolean {
+    return this.image().every((v) => v === 0);
+  }
+
   /** Puts an image of the pad's shape (bytes, HWC, e.g. from the test set) on the pad, enlarged, to look at or draw over. */
   show(image: Uint8Array): void {
     const { width, height, channels } = this.size;

@@ -349,7 +349,8 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null, theData
       progress.done('Interrupted');
     } else {
       unfinished = null;
-      status('error', `The run failed: ${describeError(e).message}`);
+      const { message, hint } = describeError(e);
+      status('error', `The run failed: ${message}${hint ? ` ${hint}` : ''}`);
       progress.done('Failed');
       fail(e, 'Training');
     }
@@ -506,6 +507,10 @@ function predictPad(): void {
   }
   if (!gpu) {
     bars.message('Predicting needs a GPU device: reconnect it (see the panel at the top).');
+    return;
+  }
+  if (pad.empty) {
+    bars.message('Draw something (or drop a picture, or take a test image): the model then says what it sees.');
     return;
   }
   if (predicting) {

@@ -61,8 +61,11 @@ export class ModelEditor {
       this.status.dataset.state = 'loaded';
       this.status.textContent = `Valid: ${m.name}, input [${m.inputShape.join(', ')}], ${m.classes} classes, ${m.paramCount.toLocaleString('en-US')} parameters.`;
       this.summary.textContent = m.summary();
+      delete this.summary.dataset.stale;
     } catch (e) {
       this.valid = null;
+      // The summary below is the last valid model's: say so, until the text is valid again.
+      this.summary.dataset.stale = 'true';
       const { message, hint } = describeError(e);
       this.status.dataset.state = 'error';
       this.status.textContent = hint ? `${message} ${hint}` : message;

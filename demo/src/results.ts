@@ -81,7 +81,9 @@ export class ResultsPanel {
     this.summary.dataset.accuracy = String(test.accuracy);
 
     const acc = perClassAccuracy(test.confusion);
-    const worst = Math.min(...acc.filter(Number.isFinite));
+    const known = acc.filter(Number.isFinite);
+    // Marked only when some class does better: when all score alike, none is "the worst".
+    const worst = Math.min(...known) < Math.max(...known) ? Math.min(...known) : NaN;
     const rows = classes.map((name, i) => {
       const a = acc[i]!;
       const bar = h('span', { class: 'bar' });
