@@ -60,7 +60,7 @@ export { loadIdxDataset, type IdxDataset, type IdxDatasetOptions } from './data/
 export { loadCifar, parseCifar, type CifarVariant, type CifarBatch } from './data/cifar';
 export { loadNpz, parseNpz, NPZ_KEYS } from './data/npz';
 export { parseNpy, type NpyArray, type NpyDtype } from './data/npy';
-export { CIFAR10_CLASSES } from './data/known-datasets';
+export { CIFAR10_CLASSES, CIFAR100_CLASSES } from './data/known-datasets';
 
 // Training
 export { OPTIMIZERS, type OptimizerKind } from './optim/optimizer';

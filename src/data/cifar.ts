@@ -9,7 +9,7 @@
 import { DataError } from '../errors';
 import { inSource, readOptional, resolveClasses, type LoadedDataset, type ReadFile } from './files';
 import { gunzip, isGzip } from './gzip';
-import { CIFAR10_CLASSES, CIFAR10_FILES, CIFAR100_FILES } from './known-datasets';
+import { CIFAR10_CLASSES, CIFAR10_FILES, CIFAR100_CLASSES, CIFAR100_FILES } from './known-datasets';
 
 /** Which CIFAR: 10 classes (1 label byte per record) or 100 (coarse and fine label bytes). */
 export type CifarVariant = 'cifar-10' | 'cifar-100';
@@ -81,8 +81,8 @@ export async function parseCifar(bytes: Uint8Array, file: string, variant: Cifar
 /**
  * Load CIFAR-10 (data_batch_1..5.bin + test_batch.bin) or CIFAR-100 (train.bin + test.bin) through
  * `readFile`. Shape [32, 32, 3], images HWC. Class names: classes.txt beside the files, else the
- * archive's batches.meta.txt (CIFAR-10) or fine_label_names.txt (CIFAR-100), else CIFAR-10's names or
- * '0'..'99'. Every problem is a DataError naming the file.
+ * archive's batches.meta.txt (CIFAR-10) or fine_label_names.txt (CIFAR-100), else the dataset's
+ * known names (CIFAR-10's, or CIFAR-100's fine labels). Every problem is a DataError naming the file.
  */
 export async function loadCifar(readFile: ReadFile, source: string, variant: CifarVariant): Promise<LoadedDataset> {
   const trainNames: readonly string[] = variant === 'cifar-10' ? CIFAR10_FILES.train : [CIFAR100_FILES.train];
@@ -105,7 +105,7 @@ export async function loadCifar(readFile: ReadFile, source: string, variant: Cif
     known:
       variant === 'cifar-10'
         ? { names: CIFAR10_CLASSES, from: 'CIFAR-10', fix: GET_CIFAR_HINT }
-        : { names: Array.from({ length: 100 }, (_, i) => String(i)), from: 'CIFAR-100', fix: GET_CIFAR_HINT },
+        : { names: CIFAR100_CLASSES, from: 'CIFAR-100', fix: GET_CIFAR_HINT },
   });
   return {
     train: { images: train.images, labels: train.labels },

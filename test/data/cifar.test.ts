@@ -97,7 +97,7 @@ describe('loadCifar', () => {
       ['test.bin', cifarFile([42, 3], 'cifar-100', 500)],
     ]);
     let d = await loadCifar(memory(files), 'mem', 'cifar-100');
-    expect([d.format, d.classes.length, d.classes[99], d.classesFrom]).toEqual(['cifar-100', 100, '99', 'CIFAR-100']);
+    expect([d.format, d.classes.length, d.classes[0], d.classes[99], d.classesFrom]).toEqual(['cifar-100', 100, 'apple', 'worm', 'CIFAR-100']);
     expect(Array.from(d.train.labels)).toEqual([0, 99, 50, 7, 13]);
     expectHwc(d.test.images as Uint8Array, 1, 501);
     files.set('fine_label_names.txt', enc(Array.from({ length: 100 }, (_, i) => `fine${i}`).join('\n')));
