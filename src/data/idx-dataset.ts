@@ -11,7 +11,8 @@ import { IDX_FILES } from './known-datasets';
 
 const IDX_HINT =
   `An IDX dataset is four files: ${Object.values(IDX_FILES).map((f) => `${f}(.gz)`).join(', ')}, ` +
-  'as MNIST, Fashion-MNIST, KMNIST and EMNIST are distributed.';
+  'as MNIST, Fashion-MNIST and KMNIST are distributed; rename other IDX files to these (EMNIST\'s ' +
+  'emnist-letters-train-images-idx3-ubyte.gz becomes train-images-idx3-ubyte.gz, and so on).';
 
 /** What a known IDX dataset requires; loadFashionMnist passes Fashion-MNIST's. */
 export interface IdxDatasetOptions {
