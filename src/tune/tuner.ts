@@ -224,7 +224,8 @@ export async function chooseVariant(gpu: Gpu, request: TuneRequest): Promise<str
     try {
       // Create every candidate's pipeline first (in parallel where the platform can), then time
       // one at a time, the fallback first: it sets the time the others must beat.
-      const order = [request.fallback, ...request.candidates.filter((v) => v !== request.fallback)];
+      const losers = hopeless(cache, request.family);
+      const order = [request.fallback, ...request.candidates.filter((v) => v !== request.fallback && !losers.has(v))];
       const calls = await Promise.all(order.map((v) => scratch.build(v)));
       for (const [i, call] of calls.entries()) ms[order[i]!] = await timeKernel(gpu, call, Math.min(...Object.values(ms)));
     } finally {
@@ -238,6 +239,32 @@ export async function chooseVariant(gpu: Gpu, request: TuneRequest): Promise<str
   });
   s.queue = run.catch(() => {});
   return run;
+}
+
+/** A candidate this many times slower than the best of a shape lost it badly. */
+const HOPELESS_RATIO = 2;
+/** Bad losses, with no close result, after which a variant is not tried again for a kernel kind. */
+const HOPELESS_AFTER = 2;
+
+/**
+ * Variants of this kernel kind (the family's first word: matmul, conv2d) that lost badly on at least
+ * HOPELESS_AFTER shapes already tuned on this adapter and never came close: timing them again costs
+ * a pipeline compile each (seconds on lavapipe, whose LLVM JIT dominates tuning time) for nothing.
+ * On lavapipe this drops the workgroup-memory tiles and main_vec4 after the first shapes.
+ */
+function hopeless(cache: Record<string, TuneRecord>, family: string): Set<string> {
+  const kind = `${family.split(' ')[0]} `;
+  const lost = new Map<string, number>();
+  const close = new Set<string>();
+  for (const [id, record] of Object.entries(cache)) {
+    if (!`${id.split('|')[0]} `.startsWith(kind)) continue;
+    const best = Math.min(...Object.values(record.ms));
+    for (const [variant, ms] of Object.entries(record.ms)) {
+      if (ms > HOPELESS_RATIO * best) lost.set(variant, (lost.get(variant) ?? 0) + 1);
+      else close.add(variant);
+    }
+  }
+  return new Set([...lost].filter(([v, n]) => n >= HOPELESS_AFTER && !close.has(v)).map(([v]) => v));
 }
 
 /** Writes this adapter's decisions into the store, merged with what other processes wrote meanwhile. */

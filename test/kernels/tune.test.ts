@@ -81,6 +81,16 @@ describe('tuner', () => {
     expect(store.saves).toBe(0);
   });
 
+  it('does not try again a variant that lost badly on two shapes of the same kernel kind', async () => {
+    const lost = { variant: 'sg16', ms: { sg16: 1, sg8: 1.5, 'vec4-8': 1.9, tile32: 9, tile64: 1.2 } };
+    const store = memoryStore({ version: TUNE_VERSION, adapters: { [adapterKey(gpu())]: { 'matmul|1x2x3': lost, 'matmul transA|4x5x6': lost } } });
+    configureTuning({ mode: 'force', store });
+    await checkMatmul({ m: 92, n: 80, k: 136 });
+    const tried = Object.keys(choiceFor('matmul', '92x136x80')!.ms);
+    expect(tried).not.toContain('tile32');
+    expect(tried).toContain('tile64');
+  });
+
   it("'off' runs the cost model's plan; small products are never timed", async () => {
     configureTuning({ mode: 'off', store: memoryStore() });
     await checkMatmul({ m: 72, n: 64, k: 140 });
