@@ -3,7 +3,8 @@
 // invocation (C is small: 10 for Fashion-MNIST), with the epoch's running metrics accumulated on
 // the GPU in the same dispatch, so a training step never reads back.
 //
-//   train     dL/dlogits = (softmax - onehot) / rows   (Keras: the mean over the batch) + metrics
+//   train     dL/dlogits = (softmax - onehot) / rows   (Keras: the mean over the batch) + metrics;
+//             with BIAS_GRAD also the column sums of dL/dlogits: the last dense layer's bias gradient
 //   evaluate  probabilities + metrics, no gradient     (validation and test batches)
 //   predict   probabilities only                       (inference)
 //
@@ -34,6 +35,13 @@ override B: u32;                  // rows the buffers hold: the batch size
 override C: u32;                  // classes
 override CONFUSION: bool = false; // also count metrics[8 + label * C + predicted]
 override WG: u32 = 64u;
+// train: also write bias_grad[c] = Σ_r dL/dlogits[r, c], the gradient of the bias of the dense layer
+// that made the logits, so that layer needs no reduction dispatch of its own. Dispatched as ONE
+// workgroup: its lanes take the rows in turn, then (after a barrier) the columns. The sum runs in
+// the order reduce.wgsl's sum_rows uses (rows in chunks of SUM_CHUNK from 0, then the chunks' sums
+// in order), so the fused and the separate bias gradients agree bit for bit.
+override BIAS_GRAD: bool = false;
+override SUM_CHUNK: u32 = 256u;
 
 const M_LOSS_LO: u32 = 0u;
 const M_LOSS_HI: u32 = 1u;
@@ -48,6 +56,7 @@ const M_CONFUSION: u32 = 8u;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>; // train: dL/dlogits; else probabilities
 @group(0) @binding(3) var<storage, read> labels: array<u32>;
 @group(0) @binding(4) var<storage, read_write> metrics: array<atomic<u32>>;
+@group(0) @binding(5) var<storage, read_write> bias_grad: array<f32>; // train with BIAS_GRAD: [C]
 
 struct Row {
   base: u32,  // index of the row's first logit
@@ -108,11 +117,8 @@ fn count_rows(r: u32, rows: u32) {
   if (r == 0u) { atomicAdd(&metrics[M_ROWS], rows); }
 }
 
-@compute @workgroup_size(WG)
-fn train(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let r = row_index(gid, nwg);
-  if (r >= B) { return; }
-  let rows = min(step.rows, B);
+// One row of `train`: its gradient (zero for inactive rows and out-of-range labels) and metrics.
+fn train_row(r: u32, rows: u32) {
   count_rows(r, rows);
   if (r >= rows) {
     for (var j = 0u; j < C; j++) { out[r * C + j] = 0.0; }
@@ -133,6 +139,30 @@ fn train(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg
     out[row.base + j] = (p - select(0.0, 1.0, j == label)) / n;
   }
   accumulate(row, label);
+}
+
+// Σ_r out[r, c] over all B rows, in sum_rows' order (see BIAS_GRAD).
+fn column_sum(c: u32) -> f32 {
+  var total = 0.0;
+  for (var r0 = 0u; r0 < B; r0 += SUM_CHUNK) {
+    var part = 0.0;
+    for (var r = r0; r < min(r0 + SUM_CHUNK, B); r++) { part += out[r * C + c]; }
+    total += part; // 0 + part is part exactly (a sum from +0 is never -0): one chunk is sum_rows' one pass
+  }
+  return total;
+}
+
+@compute @workgroup_size(WG)
+fn train(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lane: u32) {
+  let rows = min(step.rows, B);
+  if (!BIAS_GRAD) {
+    let r = row_index(gid, nwg);
+    if (r < B) { train_row(r, rows); }
+    return;
+  }
+  for (var r = lane; r < B; r += WG) { train_row(r, rows); }
+  storageBarrier(); // every row's gradient is written and visible to the whole (one) workgroup
+  for (var c = lane; c < C; c += WG) { bias_grad[c] = column_sum(c); }
 }
 
 @compute @workgroup_size(WG)

@@ -37,9 +37,13 @@ export interface ModelBuffers {
 export interface ProgramTail {
   /**
    * Adds the ops after the forward pass: the loss, or softmax. Returns dL/dlogits in train mode;
-   * otherwise the tensor to expose as the program's output (e.g. probabilities), if any.
+   * otherwise the tensor to expose as the program's output (e.g. probabilities), if any. Given
+   * `biasGrad` (only when `fusesBiasGrad`, and the last layer is dense), the head also writes there
+   * the column sums of dL/dlogits over the batch's rows: that layer's bias gradient.
    */
-  head(program: Program, logits: TensorRef, labels: TensorRef): TensorRef | null;
+  head(program: Program, logits: TensorRef, labels: TensorRef, biasGrad?: GPUBufferBinding): TensorRef | null;
+  /** The head writes the last dense layer's bias gradient when given its binding (train mode). */
+  readonly fusesBiasGrad?: boolean;
   /** Adds ops after the backward pass (the optimiser step), train mode only. */
   update?(program: Program): void;
 }
@@ -88,11 +92,13 @@ export async function compile(gpu: Gpu, model: Sequential, buffers: ModelBuffers
   const { mode, batch } = options;
   const training = mode === 'train';
   const program = new Program();
-  const walk = walker(gpu, model, buffers, program, batch, planFusion(model.layers, model.shapes, training));
+  const fusion = planFusion(model.layers, model.shapes, training, !!options.tail.fusesBiasGrad);
+  const walk = walker(gpu, model, buffers, program, batch, fusion);
 
   const { x, labels } = gatherOp(walk, options.data);
   const acts = forward(walk, x, training);
-  const headResult = options.tail.head(program, acts.at(-1)!, labels);
+  const biasGrad = fusion.biasGradInHead >= 0 && buffers.grads ? layerBindings(model.params, fusion.biasGradInHead, buffers.grads).bias : undefined;
+  const headResult = options.tail.head(program, acts.at(-1)!, labels, biasGrad);
   if (training) {
     if (!headResult) throw new Error('A training program needs a loss that returns dL/dlogits.');
     backward(walk, acts, headResult);
@@ -207,7 +213,10 @@ function backward(walk: Walk, acts: readonly TensorRef[], lossGrad: TensorRef): 
     const gate = fusion.inputGate(i);
     const fused: Gate | null = gate?.fused ? { act: gate.act, y: acts[i]! } : null;
     const dx = i > firstWithParams ? program.tensor(`${layer.name} grad input`, batch * sizeOf(shapes[i]!) * 4) : null;
-    layer.backward({ ...walk.context(i), x: acts[i]!, y: acts[i + 1]!, dy: grad, dx, gate: fused, grads: layerBindings(model.params, i, buffers.grads) });
+    layer.backward({
+      ...walk.context(i), x: acts[i]!, y: acts[i + 1]!, dy: grad, dx, gate: fused, grads: layerBindings(model.params, i, buffers.grads),
+      biasGradDone: fusion.biasGradInHead === i,
+    });
     if (!dx) break;
     grad = gate && !gate.fused ? activationGradOp(gpu, program, gate.act, acts[i]!, dx, batch * sizeOf(shapes[i]!)) : dx;
   }

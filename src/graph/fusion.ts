@@ -7,7 +7,9 @@ import type { Layer, Shape } from '../layers/layer';
  *    reads conv -> dropout -> pool's input once, applying the mask as it reads) gets no op, no
  *    tensor and no backward of its own;
  *  - the backward pass through an activation (dz = dy * act'(y)) is fused into the kernel that
- *    writes dy where that kernel can (matmul, conv, dropout, pool), else it is an op of its own.
+ *    writes dy where that kernel can (matmul, conv, dropout, pool), else it is an op of its own;
+ *  - the bias gradient of a dense last layer (the column sums of dL/dlogits) is written by the
+ *    loss kernel, which has those values at hand, when the program's head can (training only).
  */
 export interface FusionPlan {
   /** True when layer i is a dropout run by layer i + 1. */
@@ -22,12 +24,17 @@ export interface FusionPlan {
    * backward kernel applies it itself. Null when that activation is linear.
    */
   inputGate(i: number): { act: Activation; fused: boolean } | null;
+  /** The layer whose bias gradient the loss head writes (a dense last layer), or -1. */
+  readonly biasGradInHead: number;
 }
 
-export function planFusion(layers: readonly Layer[], shapes: readonly Shape[], training: boolean): FusionPlan {
+/** `headSumsBias`: the program's loss head can write the column sums of dL/dlogits (ProgramTail.fusesBiasGrad). */
+export function planFusion(layers: readonly Layer[], shapes: readonly Shape[], training: boolean, headSumsBias = false): FusionPlan {
   const absorbed = (i: number): boolean =>
     training && layers[i]?.dropoutRate !== undefined && !!layers[i + 1]?.fusesInputDropout?.(shapes[i + 1]!);
+  const last = layers.length - 1;
   return {
+    biasGradInHead: training && headSumsBias && layers[last]?.type === 'dense' ? last : -1,
     absorbed,
     skipped: (i) => !!layers[i]!.aliasesInput || (!training && !!layers[i]!.trainingOnly) || absorbed(i),
     inputDropout: (i) => (i > 0 && absorbed(i - 1) ? { rate: layers[i - 1]!.dropoutRate!, stream: i - 1 } : null),

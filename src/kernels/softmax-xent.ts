@@ -2,6 +2,8 @@ import type { Gpu } from '../gpu/device';
 import { kernel, linearGrid, type Binding, type KernelCall } from '../gpu/kernel';
 import { ShapeError } from '../errors';
 import type { MetricsBuffer } from './metrics';
+import { unusedBinding } from './activation';
+import { SUM_ROWS_CHUNK } from './reduce';
 
 /**
  * Fused softmax + categorical cross-entropy; see shaders/softmax_xent.wgsl. Each call is specialised
@@ -29,18 +31,20 @@ const WG = 64;
 
 function call(
   gpu: Gpu, shape: SoftmaxXentShape, entry: 'train' | 'evaluate' | 'predict', bindings: Binding[], confusion: boolean, what: string,
+  biasGrad = false,
 ): Promise<KernelCall> {
   const { batch, classes } = shape;
   if (!(batch >= 1 && classes >= 1)) throw new ShapeError(`${what}: batch ${batch} and classes ${classes} must be >= 1.`);
   return kernel(gpu, {
-    label: `${what} ${batch}x${classes}`,
+    label: `${what} ${batch}x${classes}${biasGrad ? ' + bias grad' : ''}`,
     shader: 'softmax_xent',
     entry,
-    constants: { B: batch, C: classes, CONFUSION: Number(confusion), WG },
+    constants: { B: batch, C: classes, CONFUSION: Number(confusion), WG, BIAS_GRAD: Number(biasGrad), SUM_CHUNK: SUM_ROWS_CHUNK },
     bindings,
-    workgroups: linearGrid(batch, WG),
-    flops: 6 * batch * classes,
-    bytes: 4 * (2 * batch * classes + batch),
+    // The fused bias gradient sums across rows: one workgroup, whose lanes share the rows.
+    workgroups: biasGrad ? [1, 1] : linearGrid(batch, WG),
+    flops: (biasGrad ? 7 : 6) * batch * classes,
+    bytes: 4 * ((biasGrad ? 3 : 2) * batch * classes + batch),
   });
 }
 
@@ -52,11 +56,16 @@ function checkMetrics(what: string, shape: SoftmaxXentShape, metrics: MetricsBuf
 
 /**
  * Training step's loss: writes dL/dlogits = (softmax - onehot) / rows (zero for inactive rows) and
- * adds the batch's loss, correct count (and confusion cells) to `metrics`.
+ * adds the batch's loss, correct count (and confusion cells) to `metrics`. With `biasGrad`, also
+ * writes there the column sums of dL/dlogits over all `batch` rows (the bias gradient of the dense
+ * layer that produced the logits), bit for bit what `sumRows` of the gradient gives.
  */
-export function softmaxXentTrain(gpu: Gpu, shape: SoftmaxXentShape, io: SoftmaxXentBindings & { grad: Binding }, label = 'softmax-xent train'): Promise<KernelCall> {
+export function softmaxXentTrain(
+  gpu: Gpu, shape: SoftmaxXentShape, io: SoftmaxXentBindings & { grad: Binding; biasGrad?: Binding }, label = 'softmax-xent train',
+): Promise<KernelCall> {
   checkMetrics(label, shape, io.metrics);
-  return call(gpu, shape, 'train', [io.logits, io.step, io.grad, io.labels, io.metrics.buffer], io.metrics.confusion, label);
+  const bindings = [io.logits, io.step, io.grad, io.labels, io.metrics.buffer, io.biasGrad ?? unusedBinding(gpu)];
+  return call(gpu, shape, 'train', bindings, io.metrics.confusion, label, !!io.biasGrad);
 }
 
 /**

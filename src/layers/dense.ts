@@ -98,7 +98,8 @@ export class Dense implements Layer {
       });
     }
     const biasShape = { rows: batch, cols: outF };
-    const partial = sumRowsScratchBytes(biasShape) > 0 ? ctx.scratch('bias grad partial sums', sumRowsScratchBytes(biasShape)) : null;
+    const sumBias = !ctx.biasGradDone;
+    const partial = sumBias && sumRowsScratchBytes(biasShape) > 0 ? ctx.scratch('bias grad partial sums', sumRowsScratchBytes(biasShape)) : null;
     ctx.program.op({
       label: `${this.name} grad params`,
       reads: [x, dy],
@@ -106,7 +107,7 @@ export class Dense implements Layer {
       build: async (bind) => [
         await matmul(gpu, { m: inF, n: outF, k: batch, transA: true }, { a: bind(x), b: bind(dy), c: grads.kernel! },
           { kind: 'none' }, `${this.name} grad kernel`),
-        ...(await sumRows(gpu, biasShape, { x: bind(dy), out: grads.bias!, ...(partial ? { scratch: bind(partial) } : {}) })),
+        ...(sumBias ? await sumRows(gpu, biasShape, { x: bind(dy), out: grads.bias!, ...(partial ? { scratch: bind(partial) } : {}) }) : []),
       ],
     });
   }

@@ -69,6 +69,8 @@ export interface BackwardContext extends LayerContext {
   /** Multiply dx by act'(gate.y): only passed to layers with `fusesInputGate`. */
   readonly gate: Gate | null;
   readonly grads: ParamBindings;
+  /** The bias gradient is already written (the loss kernel summed dy's rows): a dense last layer in training. */
+  readonly biasGradDone?: boolean;
 }
 
 /** The layer types of the JSON model format (see models/definition.ts), one per layer class. */

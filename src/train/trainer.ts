@@ -117,7 +117,8 @@ export class Trainer {
       batch,
       data: trainSplit,
       tail: {
-        head(program: Program, logits: TensorRef, labels: TensorRef) {
+        fusesBiasGrad: true,
+        head(program: Program, logits: TensorRef, labels: TensorRef, biasGrad?: GPUBufferBinding) {
           const grad = program.tensor('loss grad', logits.bytes);
           program.op({
             label: 'softmax cross-entropy',
@@ -125,7 +126,7 @@ export class Trainer {
             writes: [grad],
             build: async (bind) => [
               await softmaxXentTrain(gpu, { batch, classes }, {
-                logits: bind(logits), labels: bind(labels), step: buffers.step, metrics: trainMetrics, grad: bind(grad),
+                logits: bind(logits), labels: bind(labels), step: buffers.step, metrics: trainMetrics, grad: bind(grad), ...(biasGrad ? { biasGrad } : {}),
               }),
             ],
           });

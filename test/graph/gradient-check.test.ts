@@ -116,17 +116,23 @@ describe('gradient check through a compiled training step', () => {
           batch,
           data,
           tail: {
-            head(p, logits, y) {
+            // As the trainer's: the loss kernel also writes the last dense layer's bias gradient.
+            fusesBiasGrad: true,
+            head(p, logits, y, biasGrad) {
               const grad = p.tensor('loss grad', logits.bytes);
               p.op({
                 label: 'loss', reads: [logits, y], writes: [grad],
-                build: async (bind) => [await softmaxXentTrain(g, { batch, classes: model.classes }, { logits: bind(logits), labels: bind(y), step: buffers.step, metrics, grad: bind(grad) })],
+                build: async (bind) => [
+                  await softmaxXentTrain(g, { batch, classes: model.classes }, { logits: bind(logits), labels: bind(y), step: buffers.step, metrics, grad: bind(grad), ...(biasGrad ? { biasGrad } : {}) }),
+                ],
               });
               return grad;
             },
           },
         });
         const kernels = program.calls.map((c) => c.label);
+        // The loss kernel writes the last dense layer's bias gradient (checked below with the rest).
+        if (model.layers.at(-1)?.type === 'dense') expect(kernels.filter((l) => l.endsWith('+ bias grad'))).toHaveLength(1);
         if (model.name === 'fused-pool-cnn') {
           expect(kernels.filter((l) => /^(dropout|relu|sigmoid)/.test(l)), 'no dropout or activation-gradient kernel of their own').toEqual([]);
           expect(kernels.filter((l) => l.includes('+ dropout p=0.3'))).toHaveLength(2);

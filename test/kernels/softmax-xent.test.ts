@@ -4,6 +4,7 @@ import { submitCalls } from '../../src/gpu/kernel';
 import { stepUniform, writeStepUniform } from '../../src/kernels/step';
 import { metricsBuffer, readMetrics } from '../../src/kernels/metrics';
 import { softmaxPredict, softmaxXentEvaluate, softmaxXentTrain } from '../../src/kernels/softmax-xent';
+import { sumRows } from '../../src/kernels/reduce';
 import { expectClose } from '../support/compare';
 import { checked, poisoned, useGpu } from '../support/gpu';
 import { randomF32, testRng } from '../support/random';
@@ -55,6 +56,42 @@ describe('softmax cross-entropy', () => {
         });
       }
     }
+  }
+
+  // The bias gradient of the logits' dense layer in the same dispatch: one workgroup of 64 lanes, so
+  // batches below, at and past it (and past sum_rows' 256-row chunk), classes past the lane count,
+  // short batches and an out-of-range label.
+  for (const [batch, classes, rows] of [[1, 10, 1], [37, 7, 37], [64, 10, 41], [300, 13, 300], [513, 130, 500]] as const) {
+    it(`train with the bias gradient fused, ${batch}x${classes}, ${rows} rows active: the unfused gradient, sumRows' bits`, async () => {
+      const g = gpu();
+      const { seed, next } = testRng();
+      const logits = randomF32(next, batch * classes, -6, 6);
+      const labels = randomLabels(next, batch, classes);
+      if (batch > 2) labels[1] = classes + 3; // ignored: a zero gradient row, counted invalid
+      const io = { logits: bufferFrom(g, 'logits', logits), labels: bufferFrom(g, 'labels', labels), step: stepUniform(g) };
+      writeStepUniform(g, io.step, { batchStart: 0, seed: 0, step: 0, rows });
+      const shape = { batch, classes };
+      const [fusedGrad, plainGrad] = [poisoned(g, batch * classes), poisoned(g, batch * classes)];
+      const [fusedBias, summedBias] = [poisoned(g, classes), poisoned(g, classes)];
+      const [fusedMetrics, plainMetrics] = [metricsBuffer(g, classes, { confusion: true }), metricsBuffer(g, classes, { confusion: true })];
+      await checked(g, async () => {
+        const calls = [
+          await softmaxXentTrain(g, shape, { ...io, metrics: fusedMetrics, grad: fusedGrad, biasGrad: fusedBias }),
+          await softmaxXentTrain(g, shape, { ...io, metrics: plainMetrics, grad: plainGrad }),
+          ...(await sumRows(g, { rows: batch, cols: classes }, { x: plainGrad, out: summedBias })),
+        ];
+        expect(calls[0]!.label).toContain('+ bias grad');
+        submitCalls(g, calls);
+      });
+      const grad = await readF32(g, fusedGrad);
+      expect(grad, `gradient, seed ${seed}`).toEqual(await readF32(g, plainGrad));
+      expectClose(grad, softmaxXentRef(logits, labels, batch, classes, rows).grad.map((v, i) => (labels[Math.floor(i / classes)]! >= classes ? 0 : v)), `gradient, seed ${seed}`);
+      const bias = await readF32(g, fusedBias);
+      expect(bias, `bias gradient against sumRows, seed ${seed}`).toEqual(await readF32(g, summedBias));
+      const want = Float64Array.from({ length: classes }, (_, c) => grad.reduce((sum, v, i) => (i % classes === c ? sum + v : sum), 0));
+      expectClose(bias, want, `bias gradient against float64 sums, seed ${seed}`);
+      expect(await readMetrics(g, fusedMetrics)).toEqual(await readMetrics(g, plainMetrics));
+    });
   }
 
   it('accumulates over steps with a short last batch, on one pipeline', async () => {
