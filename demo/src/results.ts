@@ -12,6 +12,13 @@ import { misclassified, perClassAccuracy, type Dataset, type Evaluation } from '
 import { byId, count, h, nextTask, percent, showSvg } from './dom';
 import type { FiguresReply, FiguresRequest } from './figures-worker';
 
+/**
+ * Above this many classes the confusion matrix is a picture (one coloured block per cell, no
+ * counts): an SVG of 10,000 labelled cells (CIFAR-100) takes the page's thread for most of a second
+ * to lay out and paint, and its counts are unreadable anyway.
+ */
+const CONFUSION_SVG_MAX_CLASSES = 30;
+
 /** Gallery size: four rows of ten. */
 const GALLERY_LIMIT = 40;
 
@@ -71,6 +78,16 @@ export class ResultsPanel {
     delete this.perClass.dataset.classes;
   }
 
+  /** A many-class confusion matrix, as the worker drew it: rows true classes, columns predicted, in label order. */
+  private showHeatMap(bitmap: ImageBitmap, classes: number): void {
+    const canvas = h('canvas', { class: 'heat-map', width: bitmap.width, height: bitmap.height, 'aria-label': `confusion matrix of ${classes} classes` });
+    canvas.getContext('bitmaprenderer')!.transferFromImageBitmap(bitmap);
+    this.confusion.replaceChildren(
+      h('p', { class: 'hint' }, `Test confusion matrix of ${classes} classes: rows are the true classes, columns the predicted ones, both in label order; darker is a larger share of the row. (Counts are shown up to ${CONFUSION_SVG_MAX_CLASSES} classes; the per-class table has each class's accuracy.)`),
+      canvas,
+    );
+  }
+
   /** Everything from one evaluation of `data`'s test set; `what` says which model ("cnn, epoch 3"). Resolves once all is drawn. */
   async show(test: Evaluation, data: Dataset, what: string, reportedAccuracy?: number): Promise<void> {
     const shown = ++this.shown;
@@ -104,11 +121,13 @@ export class ResultsPanel {
       confusion: test.confusion,
       classes,
       confusionOptions: { title: 'Test confusion matrix', cell: cellSize(classes.length) },
+      maxSvgClasses: CONFUSION_SVG_MAX_CLASSES,
       wrong,
       galleryOptions: { title: `The first ${wrong.length} misclassified test images`, scale: galleryScale(data.shape) },
     });
     if (shown !== this.shown) return;
-    showSvg(this.confusion, figures.confusion);
+    if (typeof figures.confusion === 'string') showSvg(this.confusion, figures.confusion);
+    else this.showHeatMap(figures.confusion, classes.length);
     await nextTask();
     if (shown !== this.shown) return;
     this.gallery.dataset.count = String(wrong.length);

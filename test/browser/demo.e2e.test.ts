@@ -422,6 +422,33 @@ describe('the demo in Chromium', () => {
     expect(errors).toEqual([]);
   }, 300_000);
 
+  it('shows a 40-class dataset\'s confusion matrix as a picture and the ten most likely classes of a prediction', async () => {
+    const { page, errors } = await openDemo(browser, server.url);
+    await page.waitForSelector('#data-status[data-state="loaded"], #data-status[data-state="error"]', { timeout: 120_000 });
+    const classes = 40;
+    const labels = (n: number) => BigInt64Array.from({ length: n }, (_, i) => BigInt(i % classes));
+    const images = (n: number) => Uint8Array.from({ length: n * 4 * 4 * 3 }, (_, i) => (i * 37 + Math.floor(i / 48) * 11) & 0xff);
+    const bytes = npz({ x_train: npy(images(400), [400, 4, 4, 3]), y_train: npy(labels(400), [400]), x_test: npy(images(120), [120, 4, 4, 3]), y_test: npy(labels(120), [120]) });
+    await dropFiles(page, '#drop-zone', [{ name: 'many.npz', bytes }]);
+    await page.waitForSelector('#data-status[data-state="loaded"][data-classes="40"]', { timeout: 60_000 });
+    const model = { name: 'many', input: [4, 4, 3], layers: [{ type: 'flatten' }, { type: 'dense', units: classes, activation: 'softmax' }], train: { optimizer: 'adam', lr: 0.01, batchSize: 20, epochs: 1 } };
+    await dropFiles(page, '#model-drop', [{ name: 'many.json', bytes: JSON.stringify(model), type: 'application/json' }]);
+    await page.waitForSelector('#model-status[data-state="loaded"]', { timeout: 10_000 });
+    await page.click('#start');
+    expect((await waitForRunEnd(page, 120_000)).state).toBe('done');
+    await page.waitForSelector('#confusion canvas.heat-map', { timeout: 30_000 });
+    expect(await page.$eval('#confusion canvas.heat-map', (c) => (c as HTMLCanvasElement).width)).toBe(classes * 12);
+    expect(await page.locator('#confusion svg').count()).toBe(0);
+    expect(await page.locator('#per-class tbody tr').count()).toBe(classes);
+    await page.click('#sample-pad');
+    const probabilities = await shownProbabilities(page);
+    expect(probabilities).toHaveLength(10);
+    expect(probabilities).toEqual([...probabilities].sort((a, b) => b - a));
+    expect(await page.textContent('#prediction-status')).toContain('the 10 most likely of 40 classes shown');
+    expect(Math.abs(Number(await page.getAttribute('#probabilities', 'data-sum')) - 1)).toBeLessThan(1e-5);
+    expect(errors).toEqual([]);
+  }, 180_000);
+
   it('offers to resume a run when the GPU device is lost, and the resumed epochs are those of an uninterrupted run', async () => {
     // Small enough for SwiftShader to train an epoch in seconds, with enough steps (63 of 32
     // images) that the device is lost in the middle of epoch 2 rather than between epochs.
