@@ -71,7 +71,7 @@ export type TrainDefaults = z.infer<typeof trainSchema>;
 /** A model definition: what a JSON model file holds. */
 export type ModelDefinition = z.infer<typeof modelSchema>;
 
-const FORMAT_HINT = 'See the model file format in the README (each layer: type and its fields).';
+const FORMAT_HINT = 'See the model file format in the README ("Model files").';
 
 /**
  * Checks `value` (already parsed JSON) against the model format; `source` names it in messages
@@ -80,7 +80,8 @@ const FORMAT_HINT = 'See the model file format in the README (each layer: type a
 export function validateDefinition(value: unknown, source = 'the model definition'): ModelDefinition {
   const result = modelSchema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  // An unknown field first: a misspelt one ('filter') also makes a required one ('filters') missing.
+  const issue = result.error.issues.find((i) => i.code === 'unrecognized_keys') ?? result.error.issues[0]!;
   const path = formatPath(issue.path);
   throw new UsageError(`${source}: ${path ? `${path}: ` : ''}${describeIssue(issue, value)}`, FORMAT_HINT);
 }
@@ -95,7 +96,7 @@ export function parseDefinition(text: string, source = 'the model definition'): 
     const line = before.length;
     const column = before.at(-1)!.length + 1;
     const what = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-    throw new UsageError(`${source}: invalid JSON at line ${line}, column ${column}: ${what}.`, 'Fix the JSON syntax (a validator or editor shows the spot).');
+    throw new UsageError(`${source}: invalid JSON at line ${line}, column ${column}: ${what}.`, 'Fix the JSON syntax: model files are plain JSON, with no comments and no trailing commas (a validator or editor shows the spot).');
   }
   return validateDefinition(value, source);
 }
@@ -128,16 +129,20 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
   switch (issue.code) {
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}${allowedHere(issue.path, root)}`;
-    case 'invalid_union':
+    case 'invalid_union': {
       if (issue.path.at(-1) === 'type' || (issue as { discriminator?: string }).discriminator === 'type') return `unknown layer type; use one of ${LAYER_TYPES.join(', ')}`;
-      return issue.message;
+      // The size fields take n or [height, width].
+      const value = valueAt(root, issue.path);
+      return value === undefined ? 'is required (a whole number n, or [height, width])' : `expected a whole number n or [height, width], got ${JSON.stringify(value)}`;
+    }
     case 'invalid_value':
       return `got ${JSON.stringify(valueAt(root, issue.path))}; use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_type':
       return valueAt(root, issue.path) === undefined ? `is required (${issue.expected})` : `expected ${issue.expected}, got ${JSON.stringify(valueAt(root, issue.path))}`;
     case 'too_small':
     case 'too_big':
-      return `${issue.message.replace(/^Too (small|big): expected (number|array) to (have|be) /, 'must be ').replace('>=', 'at least ').replace('<=', 'at most ').replace('>', 'above ').replace('<', 'below ')} (got ${JSON.stringify(valueAt(root, issue.path))})`;
+      if (issue.origin === 'string') return issue.code === 'too_small' ? 'must not be empty' : `must be at most ${String(issue.maximum)} characters`;
+      return `${issue.message.replace(/^Too (small|big): expected (number|array) to (have|be) /, 'must be ').replace('>=', 'at least ').replace('<=', 'at most ').replace('>', 'above ').replace('<', 'below ').replace(/ 1 items$/, ' 1 item')} (got ${JSON.stringify(valueAt(root, issue.path))})`;
     default:
       return `${issue.message} (got ${JSON.stringify(valueAt(root, issue.path))})`;
   }

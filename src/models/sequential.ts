@@ -89,7 +89,7 @@ export class Sequential {
     this.params = layoutParams(layers, shapes);
     const last = layers.at(-1)!;
     if (last.activation !== 'softmax' || last.type !== 'dense') {
-      throw new ShapeError(`${name}: the last layer, layers[${layers.length - 1}] (${last.name}), must be a Dense layer with activation 'softmax': the loss is softmax cross-entropy.`, "End the model with e.g. new Dense({ units: classes, activation: 'softmax' }).");
+      throw new ShapeError(`${name}: the last layer, layers[${layers.length - 1}] (${last.name}), must be a Dense layer with activation 'softmax': the loss is softmax cross-entropy.`, "End the model with a Dense layer of one unit per class and activation 'softmax': { \"type\": \"dense\", \"units\": 10, \"activation\": \"softmax\" } in a model file, new Dense({ units: 10, activation: 'softmax' }) in code.");
     }
     // The softmax is fused into the loss, so a hidden layer has no kernel that could apply it.
     const hidden = layers.slice(0, -1).findIndex((l) => l.activation === 'softmax');

@@ -142,6 +142,14 @@ describe('model definitions (Sequential.fromJSON) name the field at fault', () =
   it('a missing required field', () => {
     expectThrows(() => Sequential.fromJSON({ layers: [head] }), UsageError, /input/, /required/);
     expectThrows(() => Sequential.fromJSON(def([{ type: 'flatten' }, { type: 'dense', activation: 'softmax' }])), UsageError, /layers\[1\]\.units/, /required/);
+    // A size field takes n or [height, width], and says so.
+    expectThrows(() => Sequential.fromJSON({ input: [8, 8, 1], layers: [{ type: 'conv2d', filters: 2 }, { type: 'flatten' }, head] }), UsageError, /layers\[0\]\.kernelSize: is required \(a whole number n, or \[height, width\]\)/);
+    expectThrows(() => Sequential.fromJSON({ input: [8, 8, 1], layers: [{ type: 'conv2d', filters: 2, kernelSize: [3] }, { type: 'flatten' }, head] }), UsageError, /layers\[0\]\.kernelSize: expected a whole number n or \[height, width\], got \[3\]/);
+  });
+
+  it('a misspelt field is named as unknown (not only the required one it leaves missing); an empty name', () => {
+    expectThrows(() => Sequential.fromJSON({ input: [8, 8, 1], layers: [{ type: 'conv2d', filter: 2, kernelSize: 3 }, { type: 'flatten' }, head] }), UsageError, /layers\[0\]: unknown field 'filter' \(allowed: type, name, filters, /);
+    expectThrows(() => Sequential.fromJSON({ name: '', input: [784], layers: [head] }), UsageError, /name: must not be empty/);
   });
 
   it('no softmax on the last layer', () => {

@@ -282,7 +282,7 @@ describe('the demo in Chromium', () => {
     expect(await page.textContent('#data-status')).toMatch(/No dataset found in dropped files: it holds notes\.bin\. Expected one of: an IDX dataset/);
     await dropFiles(page, '#model-drop', [{ name: 'broken.json', bytes: '{ "input": [8, 8, 3], "layers": [{ "type": "dense", "units": 0, "activation": "softmax" }] }' }]);
     await page.waitForSelector('#model-status[data-state="error"]', { timeout: 10_000 });
-    expect(await page.textContent('#model-status')).toBe('broken.json: layers[0].units: must be at least 1 (got 0). See the model file format in the README (each layer: type and its fields).');
+    expect(await page.textContent('#model-status')).toBe('broken.json: layers[0].units: must be at least 1 (got 0). See the model file format in the README ("Model files").');
     expect(await page.inputValue('#model')).toBe('one-hidden');
 
     // The dataset alone: one-hidden (Fashion-MNIST's [784], 10 classes) cannot train on it, and the page says why.
