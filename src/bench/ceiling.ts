@@ -1,7 +1,8 @@
 import { describeGpu, eightLaneSubgroups, type Gpu } from '../gpu/device';
 import { storageBuffer, writeBuffer } from '../gpu/buffers';
 import { linearGrid, type KernelCall } from '../gpu/kernel';
-import { matmul, matmulPlan, type MatmulShape } from '../kernels/matmul';
+import { matmul, matmulDefaultVariant, matmulPlanFor, matmulVariantChoice, type MatmulShape } from '../kernels/matmul';
+import { tuningChoices } from '../tune/tuner';
 import { cpuMs } from './stats';
 
 /** measureCeiling's matmul figures for one size. */
@@ -164,9 +165,9 @@ async function copyBandwidth(gpu: Gpu, bytes: number, count: number, roundMs: nu
   }
 }
 
-/** The plan matmul() runs for `shape` on this device, naming the subgroup entry point when it runs that. */
+/** The plan matmul() ran for `shape` on this device (the tuner's choice, else the cost model's), naming the subgroup entry point when it ran that. */
 function sharedPlanName(gpu: Gpu, shape: MatmulShape): string {
-  const subgroups = eightLaneSubgroups(gpu);
-  const plan = matmulPlan(shape, { subgroups });
-  return subgroups && plan.subgroups ? `${plan.name} as main_sg` : plan.name;
+  const variant = tuningChoices(gpu).find((c) => c.family === 'matmul' && c.shape === `${shape.m}x${shape.k}x${shape.n}`)?.variant ?? matmulDefaultVariant(gpu, shape);
+  const plan = matmulPlanFor(shape, matmulVariantChoice(shape, variant));
+  return eightLaneSubgroups(gpu) && plan.subgroups ? `${plan.name} as main_sg` : plan.name;
 }
