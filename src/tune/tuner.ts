@@ -211,28 +211,40 @@ export async function chooseVariant(gpu: Gpu, request: TuneRequest): Promise<str
   if (mode === 'off' || request.candidates.length < 2) return decide(request.fallback, 'default');
   if (request.flops < MIN_TUNED_FLOPS) return decide(request.fallback, 'small');
   const cache = await s.cache;
-  const cached = cache[id];
-  if (mode === 'on' && cached && request.candidates.includes(cached.variant)) return decide(cached.variant, 'cache', cached.ms);
+  // In 'on' mode a shape is tuned incrementally: the cached times stand, and only candidates not
+  // timed yet (a run that hit the budget, or new variants) are timed.
+  const knownMs = mode === 'on' ? { ...cache[id]?.ms } : {};
+  const untimed = () => {
+    const losers = hopeless(cache, request.family);
+    return request.candidates.filter((v) => !(v in knownMs) && (v === request.fallback || !losers.has(v)));
+  };
+  const pick = (ms: Record<string, number>) => {
+    const timed = request.candidates.filter((v) => v in ms);
+    return timed.length ? timed.reduce((a, b) => (ms[b]! < ms[a]! ? b : a)) : request.fallback;
+  };
+  if (mode === 'on' && cache[id] && untimed().length === 0) return decide(pick(knownMs), 'cache', knownMs);
 
   const run = s.queue.then(async () => {
     const again = s.choices.find((c) => `${c.family}|${c.shape}` === id);
     if (again) return again.variant;
-    if (mode === 'on' && s.spentMs >= budgetMs) return decide(request.fallback, 'over budget');
+    const overBudget = () => mode === 'on' && s.spentMs + (performance.now() - start) >= budgetMs;
     const start = performance.now();
+    if (overBudget()) return decide(cache[id] ? pick(knownMs) : request.fallback, 'over budget', knownMs);
+    const ms: Record<string, number> = { ...knownMs };
     const scratch = await request.prepare();
-    const ms: Record<string, number> = {};
     try {
-      // Create every candidate's pipeline first (in parallel where the platform can), then time
-      // one at a time, the fallback first: it sets the time the others must beat.
-      const losers = hopeless(cache, request.family);
-      const order = [request.fallback, ...request.candidates.filter((v) => v !== request.fallback && !losers.has(v))];
-      const calls = await Promise.all(order.map((v) => scratch.build(v)));
-      for (const [i, call] of calls.entries()) ms[order[i]!] = await timeKernel(gpu, call, Math.min(...Object.values(ms)));
+      // The fallback first (it sets the time the others must beat), then the others one at a time,
+      // so that timings never overlap; in 'on' mode, no new candidate once the budget is spent.
+      const order = untimed().sort((a, b) => Number(b === request.fallback) - Number(a === request.fallback));
+      for (const variant of order) {
+        if (variant !== request.fallback && overBudget()) break;
+        ms[variant] = await timeKernel(gpu, await scratch.build(variant), Math.min(...Object.values(ms)));
+      }
     } finally {
       scratch.release();
       s.spentMs += performance.now() - start;
     }
-    const best = request.candidates.reduce((a, b) => (ms[b]! < ms[a]! ? b : a));
+    const best = pick(ms);
     cache[id] = { variant: best, ms };
     await persist(s);
     return decide(best, 'tuned', ms);

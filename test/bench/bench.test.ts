@@ -38,6 +38,12 @@ describe('benchTraining', () => {
     expect(typeof line.gflops).toBe('number');
     expect(line.adapter).toMatch(/\S/);
     expect(line.fraction_of_ceiling).toBeNull();
+    // Start-up: a fresh trainer's creation and first step, in the result and the JSON line.
+    expect(r.startup.firstStepMs).toBeGreaterThan(0);
+    expect(r.startup.totalMs).toBeCloseTo(r.startup.createMs + r.startup.firstStepMs, 6);
+    expect(r.startup.tuneMs).toBeLessThanOrEqual(r.startup.createMs);
+    expect(line.startup_ms).toBeGreaterThan(0);
+    expect(line.startup_first_step_ms).toBeGreaterThan(0);
 
     expect(trainingTable([r], null).split('\n')).toHaveLength(3);
     const cmp = comparisonTable([r], [

@@ -48,6 +48,9 @@ async function checkMatmul(shape: MatmulShape) {
   return call;
 }
 
+/** Every matmul variant id: a cached record with all of them is complete on any device. */
+const EVERY_VARIANT = ['sg16', 'sg8', 'vec4-8', 'vec4-4', 'scalar-8', 'scalar-4', 'tile32', 'tile64'];
+
 const choiceFor = (family: string, shape: string) => tuningChoices(gpu()).find((c) => c.family === family && c.shape === shape);
 
 describe('tuner', () => {
@@ -69,7 +72,7 @@ describe('tuner', () => {
     const key = 'matmul|96x160x76';
     const store = memoryStore({
       version: TUNE_VERSION,
-      adapters: { [adapterKey(gpu())]: { [key]: { variant: 'tile64', ms: { tile64: 1 } } }, 'another adapter': { 'matmul|88x160x76': { variant: 'tile32', ms: {} } } },
+      adapters: { [adapterKey(gpu())]: { [key]: { variant: 'tile64', ms: { ...Object.fromEntries(EVERY_VARIANT.map((v) => [v, 5])), tile64: 1 } } }, 'another adapter': { 'matmul|88x160x76': { variant: 'tile32', ms: {} } } },
     });
     configureTuning({ mode: 'on', store, budgetMs: 0 });
     const call = await checkMatmul({ m: 96, n: 76, k: 160 });
@@ -79,6 +82,11 @@ describe('tuner', () => {
     await checkMatmul({ m: 88, n: 76, k: 160 });
     expect(choiceFor('matmul', '88x160x76')).toMatchObject({ variant: matmulDefaultVariant(gpu(), { m: 88, n: 76, k: 160 }), source: 'over budget' });
     expect(store.saves).toBe(0);
+    // A shape timed only in part (a run that hit the budget): its best so far, the rest timed later.
+    store.file!.adapters[adapterKey(gpu())]!['matmul|84x160x76'] = { variant: 'tile32', ms: { tile32: 1 } };
+    configureTuning({ mode: 'on', store: memoryStore(store.file), budgetMs: 0 });
+    await checkMatmul({ m: 84, n: 76, k: 160 });
+    expect(choiceFor('matmul', '84x160x76')).toMatchObject({ variant: 'tile32', source: 'over budget' });
   });
 
   it('does not try again a variant that lost badly on two shapes of the same kernel kind', async () => {
