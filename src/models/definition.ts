@@ -80,10 +80,15 @@ const FORMAT_HINT = 'See the model file format in the README ("Model files").';
 export function validateDefinition(value: unknown, source = 'the model definition'): ModelDefinition {
   const result = modelSchema.safeParse(value);
   if (result.success) return result.data;
-  // An unknown field first: a misspelt one ('filter') also makes a required one ('filters') missing.
-  const issue = result.error.issues.find((i) => i.code === 'unrecognized_keys') ?? result.error.issues[0]!;
-  const path = formatPath(issue.path);
-  throw new UsageError(`${source}: ${path ? `${path}: ` : ''}${describeIssue(issue, value)}`, FORMAT_HINT);
+  const issues = result.error.issues;
+  const first = issues[0]!;
+  // A misspelt field ('filter') also leaves a required one ('filters') missing: name the misspelling.
+  const missing = first.code === 'invalid_type' && valueAt(value, first.path) === undefined ? String(first.path.at(-1)) : null;
+  const misspelt = missing === null ? undefined : issues.find((i): i is z.core.$ZodIssueUnrecognizedKeys =>
+    i.code === 'unrecognized_keys' && formatPath(i.path) === formatPath(first.path.slice(0, -1)) && i.keys.some((k) => similar(k, missing)));
+  const path = formatPath((misspelt ?? first).path);
+  const text = misspelt ? `${describeIssue(misspelt, value)}; did you mean '${missing}'?` : describeIssue(first, value);
+  throw new UsageError(`${source}: ${path ? `${path}: ` : ''}${text}`, FORMAT_HINT);
 }
 
 /** Parses and validates a model file's text; a syntax error names its line and column. */
@@ -117,6 +122,21 @@ export function layersOf(def: ModelDefinition): Layer[] {
         return new Flatten(l);
     }
   });
+}
+
+/** Names a person may have meant as one another: the same but for case, one inside the other, or at most two edits apart. */
+function similar(a: string, b: string): boolean {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x.includes(y) || y.includes(x)) return true;
+  // Levenshtein distance, one row at a time.
+  let row = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= y.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[y.length]! <= 2;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
