@@ -7,6 +7,10 @@
 // registers. No workgroup memory or barriers: on lavapipe barriers cost thread switches, and the
 // chunks give every shape thousands of invocations on a real GPU. Summing in chunks also keeps f32
 // rounding to ~(CHUNK + chunks) ulps instead of ROWS ulps for a sequential sum.
+//
+// sum_rows_vec4 (COLS % 4 == 0) binds the same buffers as vec4 arrays: one load per row instead of
+// four (on lavapipe each storage access is a per-lane loop whose cost barely depends on its width),
+// the same additions in the same order, so both entry points give the same bits.
 
 override ROWS: u32;
 override COLS: u32;
@@ -15,6 +19,8 @@ override WG: u32 = 64u;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>; // [ceil(ROWS / CHUNK), COLS]
+@group(0) @binding(0) var<storage, read> x4: array<vec4f>;
+@group(0) @binding(1) var<storage, read_write> out4: array<vec4f>;
 
 @compute @workgroup_size(WG)
 fn sum_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -37,4 +43,19 @@ fn sum_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
   for (var k = 0u; k < 4u; k++) {
     if (c0 + k < COLS) { out[chunk * COLS + c0 + k] = acc[k]; }
   }
+}
+
+@compute @workgroup_size(WG)
+fn sum_rows_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = gid.x + gid.y * nwg.x * WG;
+  let groups = COLS / 4u;
+  let chunks = (ROWS + CHUNK - 1u) / CHUNK;
+  if (t >= groups * chunks) { return; }
+  let chunk = t / groups;
+  let g = t % groups;
+  let r0 = chunk * CHUNK;
+  let r1 = min(r0 + CHUNK, ROWS);
+  var acc = vec4f(0.0);
+  for (var r = r0; r < r1; r++) { acc += x4[r * groups + g]; }
+  out4[chunk * groups + g] = acc;
 }

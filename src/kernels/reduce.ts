@@ -33,17 +33,19 @@ export function sumRowsScratchBytes(shape: SumRowsShape): number {
 /**
  * out[c] = Σ_r x[r, c] over a row-major [rows, cols] matrix: a bias gradient. One dispatch when
  * rows <= SUM_ROWS_CHUNK, else two, through `scratch` (at least `sumRowsScratchBytes`; allocated here
- * if not given). Record the returned calls in order, in one pass or in consecutive ones.
+ * if not given). Record the returned calls in order, in one pass or in consecutive ones. Four columns
+ * per load (entry sum_rows_vec4) when cols % 4 == 0, with the same result bits.
  */
 export async function sumRows(gpu: Gpu, shape: SumRowsShape, io: { x: Binding; out: Binding; scratch?: Binding }, label = 'sumRows'): Promise<KernelCall[]> {
   const { rows, cols } = shape;
   if (!(rows >= 1 && cols >= 1)) throw new ShapeError(`${label}: rows ${rows} and cols ${cols} must be >= 1.`);
   const { chunk, chunks } = plan(shape);
+  const quads = cols % 4 === 0;
   const pass = (r: number, c: number, x: Binding, out: Binding, what: string) =>
     kernel(gpu, {
       label: `${label} ${what} ${r}x${c}`,
       shader: 'reduce',
-      entry: 'sum_rows',
+      entry: quads ? 'sum_rows_vec4' : 'sum_rows',
       constants: { ROWS: r, COLS: cols, CHUNK: c, WG },
       bindings: [x, out],
       workgroups: linearGrid(Math.ceil(cols / 4) * Math.ceil(r / c), WG),

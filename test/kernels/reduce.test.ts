@@ -23,7 +23,8 @@ function expectSums(got: Float32Array, x: Float32Array, rows: number, cols: numb
 }
 
 // Single pass (rows <= one chunk), two passes with a short last chunk, columns not a multiple of the
-// 4 an invocation owns, the dense bias gradient [64, 512] and the CNN's first conv [50176, 64].
+// 4 an invocation owns (the scalar entry point), multiples of 4 (the vec4 one) in one and two passes,
+// the dense bias gradient [64, 512] and the CNN's first conv [50176, 64].
 const SHAPES = [
   { rows: 1, cols: 1 },
   { rows: 3, cols: 5 },
@@ -32,6 +33,8 @@ const SHAPES = [
   { rows: SUM_ROWS_CHUNK + 1, cols: 3 },
   { rows: 1000, cols: 1 },
   { rows: 4099, cols: 33 },
+  { rows: 7, cols: 4 },
+  { rows: SUM_ROWS_CHUNK * 2 + 45, cols: 8 },
   { rows: 50_176, cols: 64 },
 ];
 
@@ -46,6 +49,7 @@ describe('sumRows', () => {
       const scratch = scratchBytes ? poisoned(g, scratchBytes / 4, 'scratch') : undefined;
       const calls = await sumRows(g, { rows, cols }, { x: bufferFrom(g, 'x', x), out, scratch });
       expect(calls.length).toBe(rows > SUM_ROWS_CHUNK ? 2 : 1);
+      for (const call of calls) expect(call.pipeline.label).toMatch(cols % 4 === 0 ? /^reduce:sum_rows_vec4:/ : /^reduce:sum_rows:/);
       const got = await checked(g, async () => (submitCalls(g, calls), readF32(g, out)));
       expectSums(got, x, rows, cols, `seed ${seed}`);
     });

@@ -1,0 +1,61 @@
+/**
+ * How lavapipe schedules an elementwise kernel: SGD's update over one-hidden's 101,824 parameters
+ * (25,456 vec4s: p -= lr * g) with one vec4 per lane in many workgroups (as sgd.wgsl runs it) against
+ * a grid-stride loop in a few workgroups (each lane updates every G*WG-th vec4). Rounds alternate;
+ * median wall and CPU µs per update over REPS updates in one submit.
+ *
+ * Run: npx vite-node bench/grid-probe.ts
+ */
+import { requestGpu } from '../src/gpu/device';
+import { storageBuffer, uniformBuffer, writeBuffer } from '../src/gpu/buffers';
+import { cpuMs, median } from '../src/bench/stats';
+
+const COUNT4 = 101_824 / 4;
+const REPS = 50;
+const ROUNDS = 9;
+const gpu = await requestGpu();
+const { device } = gpu;
+const code = `
+override COUNT4: u32;
+override WG: u32;
+override STRIDE: u32; // lanes in the grid: a lane takes i, i + STRIDE, ...
+@group(0) @binding(0) var<storage, read_write> p: array<vec4f>;
+@group(0) @binding(1) var<storage, read> g: array<vec4f>;
+@group(0) @binding(2) var<uniform> lr: vec4f;
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  for (var i = gid.x; i < COUNT4; i += STRIDE) { p[i] -= lr.x * g[i]; }
+}`;
+const module = device.createShaderModule({ code });
+const p = storageBuffer(gpu, 'p', COUNT4 * 16);
+const g = storageBuffer(gpu, 'g', COUNT4 * 16);
+writeBuffer(gpu, g, Float32Array.from({ length: COUNT4 * 4 }, (_, i) => Math.sin(i)));
+const lr = uniformBuffer(gpu, 'lr', 16);
+writeBuffer(gpu, lr, Float32Array.of(1e-3, 0, 0, 0));
+const variants = await Promise.all(
+  ([[256, Math.ceil(COUNT4 / 256)], [64, Math.ceil(COUNT4 / 64)], [256, 16], [256, 8], [64, 8], [256, 4], [256, 2]] as const).map(async ([wg, groups]) => {
+    const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main', constants: { COUNT4, WG: wg, STRIDE: wg * groups } } });
+    const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [p, g, lr].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+    return { name: `${groups} workgroups x ${wg} lanes`, pipeline, bindGroup, groups };
+  }),
+);
+const wall = new Map<string, number[]>();
+const cpu = new Map<string, number[]>();
+for (let r = 0; r <= ROUNDS; r++) {
+  for (const v of variants) {
+    const [t, c] = [performance.now(), cpuMs()];
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    pass.setPipeline(v.pipeline);
+    pass.setBindGroup(0, v.bindGroup);
+    for (let i = 0; i < REPS; i++) pass.dispatchWorkgroups(v.groups);
+    pass.end();
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    if (r === 0) continue; // warm-up round
+    (wall.get(v.name) ?? wall.set(v.name, []).get(v.name)!).push(((performance.now() - t) * 1000) / REPS);
+    (cpu.get(v.name) ?? cpu.set(v.name, []).get(v.name)!).push(((cpuMs() - c) * 1000) / REPS);
+  }
+}
+for (const v of variants) console.log(`${v.name.padEnd(28)} ${median(wall.get(v.name)!).toFixed(0).padStart(5)} µs wall ${median(cpu.get(v.name)!).toFixed(0).padStart(5)} µs CPU`);
+gpu.release();
