@@ -20,17 +20,20 @@ const BLOCKED_MS = 1;
  * Here the promise is only made when the GPU should be about done: `record` copies the source
  * into one of two staging buffers at the end of a group; `wait` sleeps on a timer for the time such
  * a group took so far (from its recording to its completion), then maps its staging buffer (mapAsync
- * resolves once the submit that last wrote it is done). The estimate learns from each wait: it
- * takes the observed time when the wait still blocked (growth at most doubling, so that one slow
- * group, e.g. one that compiled shaders, does not make every later wait oversleep), and shrinks by a
- * tenth when the GPU was already done. With two groups in flight, a sleep a little too long costs
- * nothing: the GPU works on the next group meanwhile.
+ * resolves once the submit that last wrote it is done). The estimate learns from each wait: when
+ * the wait still blocked, it takes the observed time if the blocked wait before observed about as
+ * much (at most twice), else it at most doubles, so that one slow group (one that compiled shaders,
+ * say) does not make later waits oversleep while long groups (a CNN's) are learned in two waits; it
+ * shrinks by a tenth when the GPU was already done. With two groups in flight, a sleep a little too
+ * long costs nothing: the GPU works on the next group meanwhile.
  */
 export class SubmitFence {
   private readonly staging: GPUBuffer[];
   private next = 0;
   /** Estimated ms from a ticket's recording to the GPU finishing it. */
   private latencyMs = 0;
+  /** What the last wait that blocked observed, ms (0 before any: the first observation is not trusted alone). */
+  private observedMs = 0;
 
   constructor(
     private readonly gpu: Gpu,
@@ -63,7 +66,13 @@ export class SubmitFence {
     const words = new Uint32Array(buffer.getMappedRange().slice(0));
     buffer.unmap();
     const done = performance.now();
-    this.latencyMs = done - asked >= BLOCKED_MS ? Math.min(done - ticket.recordedAt, 2 * this.latencyMs + 1) : 0.9 * this.latencyMs;
+    if (done - asked >= BLOCKED_MS) {
+      const observed = done - ticket.recordedAt;
+      this.latencyMs = observed <= 2 * this.observedMs ? observed : Math.min(observed, 2 * this.latencyMs + 1);
+      this.observedMs = observed;
+    } else {
+      this.latencyMs *= 0.9;
+    }
     return words;
   }
 
