@@ -164,8 +164,9 @@ export class Controls {
     return {
       model,
       fit: {
-        epochs: int(this.epochs, 'Epochs', 1, 1000),
-        batchSize: int(this.batchSize, 'The batch size', 1, 8192),
+        // The limits are the inputs' own (index.html), so the message and the spinner agree.
+        epochs: int(this.epochs, 'Epochs', 1, Number(this.epochs.max)),
+        batchSize: int(this.batchSize, 'The batch size', 1, Number(this.batchSize.max)),
         lr,
         optimizer: this.optimizer.value as OptimizerKind,
         seed: int(this.seed, 'The seed', 0, 2 ** 32 - 1),

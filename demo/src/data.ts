@@ -79,8 +79,8 @@ export class DataPanel {
   }
 
   /** A dataset from files a person chose or dropped; loadDataset decides the layout from their names. */
-  fromFiles(files: File[]): Promise<void> {
-    return this.load(() => loadDataset(fileListReader(files), 'dropped files', files.map((f) => f.name)), '');
+  fromFiles(files: File[], how: 'dropped files' | 'chosen files' = 'dropped files'): Promise<void> {
+    return this.load(() => loadDataset(fileListReader(files), how, files.map((f) => f.name)), '');
   }
 
   /** While a run uses the data, no other is loaded (`why` says so); null: loading is allowed again. */

@@ -76,3 +76,21 @@ export function duration(seconds: number): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
+
+/**
+ * File pickers drawn as buttons (a label around a hidden file input) reachable and usable from the
+ * keyboard: focusable, and Enter or Space opens the file dialog as a click would.
+ */
+export function keyboardFilePickers(root: ParentNode = document): void {
+  for (const label of root.querySelectorAll<HTMLLabelElement>('label.button')) {
+    const input = label.querySelector<HTMLInputElement>('input[type="file"]');
+    if (!input) continue;
+    label.tabIndex = 0;
+    label.setAttribute('role', 'button');
+    label.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      e.preventDefault();
+      if (!input.disabled) input.click();
+    });
+  }
+}

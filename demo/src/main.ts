@@ -14,7 +14,7 @@ import { Curves } from './charts';
 import { Controls, type DemoSettings, type DraftSettings, type RunPhase } from './controls';
 import { acceptDrops, DataPanel, describeData, isFashionMnist, type DemoData } from './data';
 import { DeviceLostPanel, type LostOffer } from './device-lost';
-import { byId, count, describeError, duration, h, nextTask, percent } from './dom';
+import { byId, count, describeError, duration, h, keyboardFilePickers, nextTask, percent } from './dom';
 import { DrawingPad, padShape, padText } from './drawing-pad';
 import { connectGpu, DeviceLostError, initGpu, isSoftwareAdapter, type Gpu, type GpuWatch } from './gpu';
 import { ModelEditor } from './model-editor';
@@ -130,7 +130,7 @@ const dataPanel = new DataPanel((loaded) => {
   controls.setReady(gpu !== null);
   if (!trained) bars.empty(loaded.classes);
   checkFit();
-}, (files) => void openFiles(files));
+}, (files) => void openFiles(files, 'chosen files'));
 showModel(controls.selected);
 
 /** A JSON model file becomes the picker's choice, its `train` block the settings' defaults. */
@@ -159,23 +159,24 @@ async function loadModelFile(file: File): Promise<void> {
  * a .safetensors file to the weights panel, a picture (PNG, JPEG…) to the drawing pad, the rest is
  * a dataset for loadDataset.
  */
-async function openFiles(files: File[]): Promise<void> {
+async function openFiles(files: File[], how: 'dropped files' | 'chosen files' = 'dropped files'): Promise<void> {
   const models = files.filter((f) => /\.json$/i.test(f.name));
   const weightFiles = files.filter((f) => /\.safetensors$/i.test(f.name));
   const pictures = files.filter((f) => /\.(png|jpe?g|webp|gif|bmp)$/i.test(f.name));
   const rest = files.filter((f) => !models.includes(f) && !weightFiles.includes(f) && !pictures.includes(f));
   for (const f of models) await loadModelFile(f);
   if (pictures[0]) await showPicture(pictures[0]);
-  if (rest.length > 0) await dataPanel.fromFiles(rest);
+  if (rest.length > 0) await dataPanel.fromFiles(rest, how);
   if (weightFiles[0]) await weights.load(weightFiles[0]);
 }
 
 acceptDrops((files) => void openFiles(files));
+keyboardFilePickers();
 const modelInput = byId('model-file', HTMLInputElement);
 modelInput.addEventListener('change', () => {
   const files = [...(modelInput.files ?? [])];
   modelInput.value = '';
-  void openFiles(files);
+  void openFiles(files, 'chosen files');
 });
 
 /** The run's phase on the buttons; the data stays as it is while a run or a profile uses it. */
