@@ -12,7 +12,7 @@ import type { TuneCacheFile, TuneStore } from './tuner';
 export const CACHE_DIR_ENV = 'WGML_CACHE_DIR';
 
 /** wgml's cache directory for this environment. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
   if (env[CACHE_DIR_ENV]) return env[CACHE_DIR_ENV];
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wgml');
 }
