@@ -54,6 +54,9 @@ export interface TuneSettings {
 /** Bumped whenever a variant id's meaning or the candidate sets change, so old caches are not trusted. */
 export const TUNE_VERSION = 1;
 
+/** Another variant replaces the fallback only when it takes less than this fraction of the fallback's time. */
+export const SWITCH_MARGIN = 0.9;
+
 /** Products smaller than this many flops keep the default: timing them would cost more than any variant saves. */
 export const MIN_TUNED_FLOPS = 2e6;
 
@@ -196,7 +199,7 @@ export function tuningMs(gpu: Gpu): number {
 /**
  * The variant to run for `request` on `gpu`: its fallback when tuning is off, the product is small,
  * there is one candidate or the budget is spent; the cached choice in 'on' mode; else the fastest
- * candidate measured now (and stored).
+ * candidate measured now (and stored), if it beats the fallback by SWITCH_MARGIN.
  */
 export async function chooseVariant(gpu: Gpu, request: TuneRequest): Promise<string> {
   const { mode, budgetMs } = tuningSettings();
@@ -218,9 +221,14 @@ export async function chooseVariant(gpu: Gpu, request: TuneRequest): Promise<str
     const losers = hopeless(cache, request.family);
     return request.candidates.filter((v) => !(v in knownMs) && (v === request.fallback || !losers.has(v)));
   };
+  // The fastest timed candidate; the fallback (the cost model's pick) unless another beats it by
+  // SWITCH_MARGIN: on a shared machine one tuning run's ranking of near-equal variants is noise.
   const pick = (ms: Record<string, number>) => {
     const timed = request.candidates.filter((v) => v in ms);
-    return timed.length ? timed.reduce((a, b) => (ms[b]! < ms[a]! ? b : a)) : request.fallback;
+    if (!timed.length) return request.fallback;
+    const best = timed.reduce((a, b) => (ms[b]! < ms[a]! ? b : a));
+    const fallbackMs = ms[request.fallback];
+    return fallbackMs !== undefined && ms[best]! > SWITCH_MARGIN * fallbackMs ? request.fallback : best;
   };
   if (mode === 'on' && cache[id] && untimed().length === 0) return decide(pick(knownMs), 'cache', knownMs);
 
