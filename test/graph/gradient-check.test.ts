@@ -27,6 +27,9 @@ import { networkLossRef } from '../oracle/network';
 
 const gpu = useGpu();
 
+/** ReLU inputs closer to 0 than this make the finite differences unreliable (see below). */
+const KINK_MARGIN = 1e-4;
+
 const NETWORKS: { name: string; build: () => Sequential }[] = [
   {
     // Every backward kernel and every way an activation's gradient is applied: fused into a conv's
@@ -159,7 +162,13 @@ describe('gradient check through a compiled training step', () => {
 
           const p64 = Float64Array.from(params);
           const loss = (p: Float64Array) => networkLossRef(model, p, x, labels, batch, rows, draw);
-          expect(m.lossSum / m.rows, `loss, seed ${initSeed}`).toBeCloseTo(loss(p64), 5);
+          // A ReLU input within float32's noise of 0 may be on one side on the GPU and on the other
+          // in float64 (or crossed by the differences' step): the check would compare two different
+          // functions there. Such weights are drawn again, like dead ones.
+          let margin = Infinity;
+          const at = networkLossRef(model, p64, x, labels, batch, rows, draw, (_, z) => z.forEach((v) => (margin = Math.min(margin, Math.abs(v)))));
+          expect(m.lossSum / m.rows, `loss, seed ${initSeed}`).toBeCloseTo(at, 5);
+          if (margin < KINK_MARGIN && attempt < 8) continue;
 
           // Central differences; h small enough that a ReLU kink or a pooling switch is rarely crossed,
           // large enough that float64 cancellation stays far below the tolerance.
