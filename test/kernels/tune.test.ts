@@ -7,8 +7,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { bufferFrom, readF32 } from '../../src/gpu/buffers';
 import { submitCalls } from '../../src/gpu/kernel';
-import { conv2dBackwardFilter, conv2dGeometry } from '../../src/kernels/conv2d';
-import { matmul, matmulDefaultVariant, type MatmulShape } from '../../src/kernels/matmul';
+import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dGeometry, conv2dVariantChoice } from '../../src/kernels/conv2d';
+import { matmul, matmulDefaultVariant, matmulVariantChoice, matmulWithPlan, type MatmulShape } from '../../src/kernels/matmul';
 import { adapterKey, configureTuning, SWITCH_MARGIN, tuningChoices, TUNE_VERSION, type TuneCacheFile, type TuneStore } from '../../src/tune/tuner';
 import { expectClose } from '../support/compare';
 import { checked, poisoned, useGpu } from '../support/gpu';
@@ -126,5 +126,43 @@ describe('tuner', () => {
     const choice = tuningChoices(g).find((c) => c.family === 'conv2d backward_filter')!;
     expect(choice.source).toBe('tuned');
     expect(Object.keys(choice.ms).sort()).toEqual(expect.arrayContaining(['block8x8', 'tile32', 'tile64']));
+  });
+
+  // Every variant sums each output's products in the same order with one fma per step, so the
+  // tuner's choice cannot change a training run's numbers: the variants agree bit for bit.
+  it('every variant gives the same bits', async () => {
+    const g = gpu();
+    const { seed, next } = testRng();
+    for (const shape of [{ m: 40, n: 36, k: 52 }, { m: 24, n: 44, k: 36, transA: true }, { m: 33, n: 28, k: 40, transB: true }] as MatmulShape[]) {
+      const a = bufferFrom(g, 'a', randomF32(next, shape.m * shape.k));
+      const b = bufferFrom(g, 'b', randomF32(next, shape.k * shape.n));
+      const outputs: Float32Array[] = [];
+      for (const variant of EVERY_VARIANT) {
+        const c = poisoned(g, shape.m * shape.n);
+        submitCalls(g, [await matmulWithPlan(g, shape, { a, b, c }, { kind: 'none' }, 'matmul', matmulVariantChoice(shape, variant))]);
+        outputs.push(await readF32(g, c));
+      }
+      for (const [i, out] of outputs.entries()) expect(out, `${JSON.stringify(shape)} ${EVERY_VARIANT[i]}, seed ${seed}`).toEqual(outputs[0]);
+    }
+    const conv = { h: 7, w: 6, cin: 8, kh: 3, kw: 3, cout: 12, padding: 'same' as const };
+    const n = 3;
+    const geo = conv2dGeometry(conv);
+    const [inputs, outputs, weights] = [n * 7 * 6 * 8, n * geo.oh * geo.ow * 12, 9 * 8 * 12];
+    const [x, w, dy] = [bufferFrom(g, 'x', randomF32(next, inputs)), bufferFrom(g, 'w', randomF32(next, weights)), bufferFrom(g, 'dy', randomF32(next, outputs))];
+    for (const pass of ['forward', 'backward_input', 'backward_filter'] as const) {
+      const results: Float32Array[] = [];
+      for (const variant of ['block8x8', 'subgroups', 'tile32', 'tile64']) {
+        const size = { forward: outputs, backward_input: inputs, backward_filter: weights }[pass];
+        const o = poisoned(g, size);
+        const choice = conv2dVariantChoice(variant);
+        const call = await (pass === 'forward' ? conv2dForward(g, conv, n, { x, w, y: o }, { kind: 'none' }, 'c', choice)
+          : pass === 'backward_input' ? conv2dBackwardInput(g, conv, n, { dy, w, dx: o }, { kind: 'none' }, 'c', choice)
+          : conv2dBackwardFilter(g, conv, n, { x, dy, dw: o }, 'c', choice)).catch((e: Error) => (/cannot run/.test(e.message) ? null : Promise.reject(e)));
+        if (!call) continue; // no subgroup path on this device
+        submitCalls(g, [call]);
+        results.push(await readF32(g, o));
+      }
+      for (const out of results) expect(out, `conv2d ${pass}, seed ${seed}`).toEqual(results[0]);
+    }
   });
 });
