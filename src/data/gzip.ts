@@ -21,8 +21,10 @@ export async function gunzip(bytes: Uint8Array, file: string): Promise<Uint8Arra
     const stream = new Blob([input]).stream().pipeThrough(new DecompressionStream('gzip'));
     return new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (e) {
+    // Node names the zlib error; a browser's Response says only "Failed to fetch", which is no help here.
+    const why = e instanceof Error && !/fetch/i.test(e.message) ? ` (${e.message})` : '';
     throw new DataError(
-      `${file}: corrupt or truncated gzip data (${e instanceof Error ? e.message : String(e)})`,
+      `${file}: corrupt or truncated gzip data${why}`,
       'The file is damaged (often an interrupted download); replace it with a fresh copy.',
     );
   }
