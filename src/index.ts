@@ -97,4 +97,4 @@ export type { Summary } from './bench/stats';
 export { trainingTable, ceilingLines, benchJson, startupLine, textTable, type BenchJsonLine } from './bench/format';
 export { benchPredict, type PredictBenchResult } from './bench/predict-bench';
 // Kernel tuning per adapter (src/tune): which variant of matmul and conv2d runs at each shape
-export { configureTuning, tuningSettings, tuneModeFromEnv, tuningChoices, tuningMs, TUNE_MODES, type TuneMode, type TuneSettings, type TuneStore, type TuneChoice, type TuneCacheFile, type TuneRecord } from './tune/tuner';
+export { configureTuning, tuningSettings, tuneModeFromEnv, tuningChoices, tuningMs, TUNE_MODES, type TuneMode, type TuneSettings, type TuneStore, type TuneChoice, type TuneSource, type TuneCacheFile, type TuneRecord } from './tune/tuner';

@@ -17,6 +17,7 @@ import { timeKernel } from './timing';
 /** 'off': every wrapper runs its default; 'on': cached choices, tuning what is not cached; 'force': tune everything again. */
 export type TuneMode = 'off' | 'on' | 'force';
 
+/** Every TuneMode, for flags and environment checks. */
 export const TUNE_MODES: readonly TuneMode[] = ['off', 'on', 'force'];
 
 /** One cached decision: the chosen variant and the ms per dispatch measured for each candidate. */
@@ -35,7 +36,9 @@ export interface TuneCacheFile {
 export interface TuneStore {
   /** Where, in words (a file path, 'localStorage'). */
   readonly where: string;
+  /** The cached decisions, or null when there are none yet. */
   load(): Promise<TuneCacheFile | null>;
+  /** Replaces the cached decisions with `file`. */
   save(file: TuneCacheFile): Promise<void>;
 }
 
