@@ -11,8 +11,8 @@ import { IDX_FILES } from './known-datasets';
 
 const IDX_HINT =
   `An IDX dataset is four files: ${Object.values(IDX_FILES).map((f) => `${f}(.gz)`).join(', ')}, ` +
-  'as MNIST, Fashion-MNIST and KMNIST are distributed; rename other IDX files to these (EMNIST\'s ' +
-  'emnist-letters-train-images-idx3-ubyte.gz becomes train-images-idx3-ubyte.gz, and so on).';
+  'as MNIST, Fashion-MNIST and KMNIST are distributed; in a folder (or dropped files) the variants others ' +
+  'ship are read too: EMNIST\'s emnist-letters-train-images-idx3-ubyte.gz, Kaggle\'s train-images.idx3-ubyte.';
 
 /** What a known IDX dataset requires; loadFashionMnist passes Fashion-MNIST's. */
 export interface IdxDatasetOptions {
@@ -24,6 +24,43 @@ export interface IdxDatasetOptions {
   size?: readonly [number, number];
   /** Use these names (labels must be below their count) instead of classes.txt or numbered classes. */
   classes?: readonly string[];
+  /**
+   * The four files' names when they are not MNIST's own (EMNIST's `emnist-letters-train-images-idx3-ubyte.gz`,
+   * Kaggle's `train-images.idx3-ubyte`): see idxFilesIn.
+   */
+  files?: Readonly<Record<keyof typeof IDX_FILES, string>>;
+}
+
+/**
+ * The IDX file `name` stands for: MNIST's own names and the variants others ship (a prefix such as
+ * EMNIST's `emnist-letters-`, `test` for `t10k`, `.` or `_` for `-`, any case, `.gz` or not), or null.
+ */
+export function idxRole(name: string): keyof typeof IDX_FILES | null {
+  const m = /(?:^|[-_.])(train|t10k|test)[-_.](images[-_.]idx3|labels[-_.]idx1)[-_.]ubyte$/.exec(name.toLowerCase().replace(/\.gz$/, ''));
+  if (!m) return null;
+  const train = m[1] === 'train';
+  return m[2]!.startsWith('images') ? (train ? 'trainImages' : 'testImages') : train ? 'trainLabels' : 'testLabels';
+}
+
+/**
+ * The four IDX files among `listing`, by role; null when some role has none. Two candidates for a
+ * role (e.g. EMNIST's letters and digits side by side) are a DataError naming them.
+ */
+export function idxFilesIn(listing: readonly string[], source: string): Record<keyof typeof IDX_FILES, string> | null {
+  const found: Partial<Record<keyof typeof IDX_FILES, string[]>> = {};
+  for (const name of listing) {
+    const role = idxRole(name);
+    if (role) (found[role] ??= []).push(name);
+  }
+  const roles = Object.keys(IDX_FILES) as (keyof typeof IDX_FILES)[];
+  if (!roles.every((r) => found[r]?.length)) return null;
+  for (const r of roles) {
+    // The same file twice, raw and gzipped, is one file: the .gz is read.
+    const names = found[r]!;
+    const distinct = new Set(names.map((n) => n.toLowerCase().replace(/\.gz$/, '')));
+    if (distinct.size > 1) throw new DataError(`${source} holds more than one ${IDX_FILES[r]}: ${names.join(', ')}.`, 'Keep one IDX dataset per folder (or drop one dataset\'s four files at a time).');
+  }
+  return Object.fromEntries(roles.map((r) => [r, found[r]!.find((n) => /\.gz$/i.test(n)) ?? found[r]![0]!])) as Record<keyof typeof IDX_FILES, string>;
 }
 
 /** The MNIST-layout dataset, with uint8 images and labels. */
@@ -42,11 +79,12 @@ export interface IdxDataset extends LoadedDataset {
 export async function loadIdxDataset(readFile: ReadFile, source: string, options: IdxDatasetOptions = {}): Promise<IdxDataset> {
   const name = options.name ?? 'IDX dataset';
   const hint = options.hint ?? IDX_HINT;
-  const bases = Object.values(IDX_FILES);
-  const found = await Promise.all(bases.map((base) => readFirst(readFile, [`${base}.gz`, base], source)));
+  const roles = Object.keys(IDX_FILES) as (keyof typeof IDX_FILES)[];
+  const bases = roles.map((r) => options.files?.[r] ?? IDX_FILES[r]);
+  const found = await Promise.all(bases.map((base) => readFirst(readFile, options.files ? [base] : [`${base}.gz`, base], source)));
   const missing = bases.filter((_, i) => found[i] === undefined);
   if (missing.length > 0) {
-    throw new DataError(`${name} in ${source} is missing ${missing.map((m) => `${m}(.gz)`).join(', ')}`, hint);
+    throw new DataError(`${name} in ${source} is missing ${missing.map((m) => (options.files ? m : `${m}(.gz)`)).join(', ')}`, hint);
   }
   const [trIm, trLb, teIm, teLb] = found as [Found, Found, Found, Found];
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([

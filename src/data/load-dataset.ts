@@ -6,7 +6,7 @@
 import { DataError } from '../errors';
 import { loadCifar } from './cifar';
 import { memoReader, readFirst, type DatasetFormat, type LoadedDataset, type ReadFile } from './files';
-import { loadIdxDataset } from './idx-dataset';
+import { idxFilesIn, idxRole, loadIdxDataset } from './idx-dataset';
 import { CIFAR10_FILES, CIFAR100_FILES, IDX_FILES } from './known-datasets';
 import { loadNpz } from './npz';
 
@@ -15,7 +15,7 @@ export type { DatasetFormat, LoadedDataset, LoadedSplit } from './files';
 /** What each layout looks like, for messages. */
 export const DATASET_LAYOUTS =
   'Expected one of: an IDX dataset (MNIST layout: train-images-idx3-ubyte, train-labels-idx1-ubyte, ' +
-  't10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each raw or .gz); CIFAR-10 binary (data_batch_1.bin .. ' +
+  't10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each raw or .gz, or the variants EMNIST and Kaggle ship); CIFAR-10 binary (data_batch_1.bin .. ' +
   'data_batch_5.bin, test_batch.bin); CIFAR-100 binary (train.bin, test.bin); or a NumPy .npz holding ' +
   'x_train, y_train, x_test, y_test. A classes.txt (one name per line) beside the data names the classes.';
 
@@ -26,7 +26,6 @@ export interface DetectedLayout {
   files: string[];
 }
 
-const IDX_NAMES = new Set(Object.values(IDX_FILES).flatMap((b) => [b, `${b}.gz`]));
 const CIFAR10_NAMES = new Set<string>([...CIFAR10_FILES.train, CIFAR10_FILES.test]);
 const CIFAR100_NAMES = new Set<string>([CIFAR100_FILES.train, CIFAR100_FILES.test]);
 
@@ -37,7 +36,9 @@ export function detectLayouts(listing: readonly string[]): DetectedLayout[] {
     const files = listing.filter((n) => names.has(n));
     if (files.length > 0) found.push({ format, files });
   };
-  add('idx', IDX_NAMES);
+  // MNIST's names, or the variants others ship (EMNIST's prefixed ones, Kaggle's): by role.
+  const idx = listing.filter((n) => idxRole(n) !== null);
+  if (idx.length > 0) found.push({ format: 'idx', files: idx });
   add('cifar-10', CIFAR10_NAMES);
   add('cifar-100', CIFAR100_NAMES);
   for (const n of listing) if (/\.npz$/i.test(n)) found.push({ format: 'npz', files: [n] });
@@ -57,8 +58,11 @@ export async function loadDataset(readFile: ReadFile, source: string, listing?: 
   const read = memoReader(readFile);
   const layout = listing === undefined ? await probe(read, source) : choose(detectLayouts(listing), listing, source);
   switch (layout.format) {
-    case 'idx':
-      return loadIdxDataset(read, source);
+    case 'idx': {
+      // With a listing, the four files may carry other names than MNIST's (idxFilesIn says which).
+      const files = listing && idxFilesIn(layout.files, source);
+      return loadIdxDataset(read, source, files ? { files } : {});
+    }
     case 'cifar-10':
     case 'cifar-100':
       return loadCifar(read, source, layout.format);

@@ -91,7 +91,7 @@ describe('loadIdxDataset', () => {
     files.delete(F.testLabels);
     const e = await dataError(loadIdxDataset(memory(files), 'mem'));
     expect(firstLine(e)).toBe('IDX dataset in mem is missing t10k-labels-idx1-ubyte(.gz)');
-    expect(e.hint).toMatch(/as MNIST, Fashion-MNIST and KMNIST are distributed; rename other IDX files to these \(EMNIST/);
+    expect(e.hint).toMatch(/as MNIST, Fashion-MNIST and KMNIST are distributed; in a folder \(or dropped files\) the variants others ship are read too: EMNIST/);
   });
 
   it('gives MNIST-style 28x28 data numbered classes, and the official Fashion-MNIST its names', async () => {

@@ -25,6 +25,21 @@ describe('loadDataset', () => {
     }
   });
 
+  it('reads the IDX file names EMNIST and Kaggle ship, by role, and refuses two candidates for one file', async () => {
+    const renamed = (rename: (name: string) => string, raw = false) => new Map([...tinyDataset(raw)].map(([n, b]) => [rename(n), b]));
+    const emnist = renamed((n) => `emnist-letters-${n}`);
+    const d = await loadDataset(memory(emnist), 'mem', [...emnist.keys()]);
+    expect([d.format, d.train.labels.length, d.test.labels.length]).toEqual(['idx', 3, 2]);
+    // Kaggle: train-images.idx3-ubyte, test for t10k, upper case seen too.
+    const kaggle = renamed((n) => n.replace('t10k', 'test').replace(/-(idx[13])-/, '.$1-').toUpperCase(), true);
+    expect([...kaggle.keys()]).toContain('TRAIN-IMAGES.IDX3-UBYTE');
+    expect((await loadDataset(memory(kaggle), 'mem', [...kaggle.keys()])).test.labels).toEqual(Uint8Array.of(1, 9));
+    const both = new Map([...emnist, ...renamed((n) => `emnist-digits-${n}`)]);
+    const e = await dataError(loadDataset(memory(both), 'mem', [...both.keys()]));
+    expect(firstLine(e)).toMatch(/^mem holds more than one train-images-idx3-ubyte: emnist-letters-train-images-idx3-ubyte\.gz, emnist-digits-train-images-idx3-ubyte\.gz\.$/);
+    expect(detectLayouts(['notes-train-images.txt', 'image.png'])).toEqual([]);
+  });
+
   it('probes for the layouts without a listing', async () => {
     expect((await loadDataset(memory(tinyDataset(true)), 'mem')).format).toBe('idx');
     expect((await loadDataset(memory(cifar10Files(1, 1)), 'mem')).classes).toEqual(CIFAR10_CLASSES);
