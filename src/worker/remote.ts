@@ -27,6 +27,18 @@ import {
 } from './protocol';
 import { serveWorker } from './serve';
 
+/** What a Worker's 'error' event carries that this needs. */
+interface WorkerErrorLike {
+  message?: string;
+  preventDefault?(): void;
+}
+
+/** An endpoint's 'error' events: a Worker has them (a MessagePort never fires one). */
+interface ErrorEvents {
+  addEventListener(type: 'error', listener: (e: WorkerErrorLike) => void): void;
+  removeEventListener(type: 'error', listener: (e: WorkerErrorLike) => void): void;
+}
+
 /** How long release() waits for the worker to free its device before terminating it regardless. */
 const RELEASE_WAIT_MS = 2_000;
 
@@ -57,8 +69,19 @@ export class RemoteGpu {
   private constructor(endpoint: Endpoint) {
     this.#endpoint = endpoint;
     endpoint.addEventListener('message', this.#listener);
+    // A Worker whose script fails to load or throws reports it here: every call waiting on it fails
+    // (rather than waiting for an answer that cannot come).
+    (endpoint as unknown as ErrorEvents).addEventListener('error', this.#onError);
     (endpoint as { start?: () => void }).start?.();
   }
+
+  readonly #onError = (e: WorkerErrorLike) => {
+    e.preventDefault?.();
+    const error = new GpuError(`The training worker failed: ${e.message || 'its script could not be loaded or threw'}.`, 'Check that the worker script is served and calls serveWorker(); the browser console has its error.');
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(error);
+  };
 
   /**
    * Opens a GPU device in the worker at `endpoint` (a Worker running `serveWorker()`). Rejects with
@@ -170,6 +193,7 @@ export class RemoteGpu {
 
   private close(): void {
     this.#endpoint.removeEventListener('message', this.#listener);
+    (this.#endpoint as unknown as ErrorEvents).removeEventListener('error', this.#onError);
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const p of pending) p.reject(new GpuError('The RemoteGpu was released while a call was in progress.'));

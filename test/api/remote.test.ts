@@ -144,6 +144,17 @@ describe('RemoteGpu', () => {
     expect(profile.trainStepMs).toBeGreaterThan(0);
   });
 
+  it('a worker that fails (its script missing, or throwing) fails the calls waiting on it with a GpuError', async () => {
+    const events = new EventTarget();
+    const broken = {
+      // The worker's script never runs: the first message is answered by an error event.
+      postMessage: () => events.dispatchEvent(Object.assign(new Event('error'), { message: 'Failed to load worker script' })),
+      addEventListener: events.addEventListener.bind(events) as never,
+      removeEventListener: events.removeEventListener.bind(events) as never,
+    };
+    await expectRejects(RemoteGpu.connect(broken), GpuError, /The training worker failed: Failed to load worker script\./);
+  });
+
   it('after release, every call rejects with a GpuError', async () => {
     const other = await RemoteGpu.inProcess();
     other.release();
