@@ -17,7 +17,7 @@ const GET_WEBGPU =
  * The device, or a GpuError saying why there is none: requestGpu's (no WebGPU in this browser, no
  * adapter), or, asked first, the easily missed rule that browsers offer WebGPU only to secure pages.
  */
-export async function openGpu(): Promise<{ gpu: Gpu; inWorker: boolean }> {
+export async function openGpu(): Promise<{ gpu: Gpu; inWorker: boolean; why?: string }> {
   if (!navigator.gpu && !window.isSecureContext) {
     throw new GpuError(
       `This page is not a secure context (${location.origin}), and browsers offer WebGPU only to secure pages.`,
@@ -31,8 +31,8 @@ export async function openGpu(): Promise<{ gpu: Gpu; inWorker: boolean }> {
     return { gpu: await RemoteGpu.connect(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'wgml training' })), inWorker: true };
   } catch (e) {
     // No WebGPU in this browser's workers (or no module workers): the page's thread may still have it.
-    console.warn('Training on the page\'s thread: the worker has no WebGPU device.', e);
-    return { gpu: await RemoteGpu.inProcess(), inWorker: false };
+    console.warn('Training on the page\'s thread: the training worker has no WebGPU device.', e);
+    return { gpu: await RemoteGpu.inProcess(), inWorker: false, why: describeError(e).message };
   }
 }
 
@@ -49,7 +49,7 @@ export interface GpuWatch {
  * `watch`. Used at start and again after a loss, so the adapter line always names the live device.
  */
 export async function connectGpu(watch: GpuWatch): Promise<Gpu> {
-  const { gpu, inWorker } = await openGpu();
+  const { gpu, inWorker, why } = await openGpu();
   const adapter = byId('adapter');
   const name = gpu.description;
   adapter.textContent = `WebGPU adapter: ${name}`;
@@ -57,7 +57,7 @@ export async function connectGpu(watch: GpuWatch): Promise<Gpu> {
   adapter.dataset.thread = inWorker ? 'worker' : 'page';
   const thread = byId('thread-note');
   thread.hidden = inWorker;
-  thread.textContent = inWorker ? '' : 'This browser offers WebGPU to pages but not to their workers, so training runs on the page\'s own thread: the page may stutter while it trains.';
+  thread.textContent = inWorker ? '' : `Training runs on the page's own thread, so the page may stutter while it trains: the training worker has no WebGPU device here (${why ?? 'no reason given'}).`;
   // onLost, not device.lost: it stays silent after gpu.release(), so only a real loss is reported.
   gpu.onLost((description) => {
     adapter.textContent = `WebGPU adapter: ${name}; the device was lost`;
