@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { bufferFrom, readF32 } from '../../src/gpu/buffers';
 import { submitCalls } from '../../src/gpu/kernel';
 import type { Activation } from '../../src/kernels/activation';
-import { matmul, matmulDefaultVariant, matmulPlan, matmulPlanFor, matmulVariantChoice, matmulWithPlan, type MatmulEpilogue, type MatmulPlanChoice, type MatmulShape } from '../../src/kernels/matmul';
+import { matmul, matmulDefaultVariant, matmulPlan, matmulPlanFor, matmulVariantChoice, matmulWithPlan, type MatmulPlanChoice, type MatmulShape } from '../../src/kernels/matmul';
 import { TILES } from '../../src/kernels/tile';
 import { expectClose } from '../support/compare';
 import { checked, poisoned, useGpu } from '../support/gpu';
+import { expectEpilogues, expectMatmul } from '../support/matmul';
 import { randomF32, testRng } from '../support/random';
 import { activateGradRef, activateRef, matmulRef } from '../oracle/dense';
 
@@ -120,25 +121,9 @@ describe('matmul', () => {
     // The epilogue indexes bias by column and the gate by element, which SWAP transposes.
     for (const [swap, subgroups] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       it(`bias + relu and sigmoid gate through main_vec4 (swap=${swap}, subgroups=${subgroups})`, async () => {
-        const g = gpu();
-        const { seed, next } = testRng();
         const [m, n, k] = [12, 20, 8];
-        const a = randomF32(next, m * k);
-        const b = randomF32(next, k * n);
-        const bias = randomF32(next, n);
-        const y = randomF32(next, m * n).map((v) => activateRef(3 * v, 'sigmoid'));
-        const io = { a: bufferFrom(g, 'a', a), b: bufferFrom(g, 'b', b) };
-        const run = async (shape: MatmulShape, epilogue: MatmulEpilogue) => {
-          expect(matmulPlanFor(shape, { swap, tu: 8 }).entry).toBe('main_vec4');
-          const c = poisoned(g, m * n);
-          submitCalls(g, [await matmulWithPlan(g, shape, { ...io, c }, epilogue, 'matmul', { swap, tu: 8, subgroups })]);
-          return readF32(g, c);
-        };
-        const biased = await run({ m, n, k }, { kind: 'bias-act', bias: bufferFrom(g, 'bias', bias), act: 'relu' });
-        expectClose(biased, matmulRef(a, b, m, n, k).map((v, i) => activateRef(v + bias[i % n]!, 'relu')), `bias, seed ${seed}`);
-        const gated = await run({ m, n, k, transB: true }, { kind: 'gate', y: bufferFrom(g, 'y', y), act: 'sigmoid' });
-        const want = matmulRef(a, b, m, n, k, false, true).map((v, i) => v * activateGradRef(y[i]!, 'sigmoid'));
-        expectClose(gated, want, `gate, seed ${seed}`);
+        for (const shape of [{ m, n, k }, { m, n, k, transB: true }]) expect(matmulPlanFor(shape, { swap, tu: 8 }).entry).toBe('main_vec4');
+        await expectEpilogues(gpu(), [m, n, k], { swap, tu: 8, subgroups });
       });
     }
 
@@ -156,14 +141,7 @@ describe('matmul', () => {
     ] as MatmulShape[]) {
       const { m, n, k, transA = false, transB = false } = shape;
       it(`model shape ${m}x${k}·${k}x${n} transA=${transA} transB=${transB} (${matmulPlan(shape).name})`, async () => {
-        const g = gpu();
-        const { seed, next } = testRng();
-        const a = randomF32(next, m * k);
-        const b = randomF32(next, k * n);
-        const c = poisoned(g, m * n);
-        const call = await matmul(g, shape, { a: bufferFrom(g, 'a', a), b: bufferFrom(g, 'b', b), c });
-        const got = await checked(g, async () => (submitCalls(g, [call]), readF32(g, c)));
-        expectClose(got, matmulRef(a, b, m, n, k, transA, transB), `seed ${seed}`);
+        await expectMatmul(gpu(), shape);
       });
     }
   });
@@ -189,24 +167,7 @@ describe('matmul', () => {
         }
       }
       it(`${tileName}: bias + relu and sigmoid gate`, async () => {
-        const g = gpu();
-        const { seed, next } = testRng();
-        const [m, n, k] = [45, 38, 19];
-        const a = randomF32(next, m * k);
-        const b = randomF32(next, k * n);
-        const bias = randomF32(next, n);
-        const y = randomF32(next, m * n).map((v) => activateRef(3 * v, 'sigmoid'));
-        const io = { a: bufferFrom(g, 'a', a), b: bufferFrom(g, 'b', b) };
-        const run = async (shape: MatmulShape, epilogue: MatmulEpilogue) => {
-          const c = poisoned(g, m * n);
-          submitCalls(g, [await matmulWithPlan(g, shape, { ...io, c }, epilogue, 'matmul', { swap: false, tu: 4, tile })]);
-          return readF32(g, c);
-        };
-        const biased = await run({ m, n, k }, { kind: 'bias-act', bias: bufferFrom(g, 'bias', bias), act: 'relu' });
-        expectClose(biased, matmulRef(a, b, m, n, k).map((v, i) => activateRef(v + bias[i % n]!, 'relu')), `bias, seed ${seed}`);
-        const gated = await run({ m, n, k, transB: true }, { kind: 'gate', y: bufferFrom(g, 'y', y), act: 'sigmoid' });
-        const want = matmulRef(a, b, m, n, k, false, true).map((v, i) => v * activateGradRef(y[i]!, 'sigmoid'));
-        expectClose(gated, want, `gate, seed ${seed}`);
+        await expectEpilogues(gpu(), [45, 38, 19], { swap: false, tu: 4, tile });
       });
     }
   });

@@ -12,8 +12,8 @@ import { matmul, matmulDefaultVariant, matmulVariantChoice, matmulWithPlan, type
 import { adapterKey, configureTuning, SWITCH_MARGIN, tuningChoices, TUNE_VERSION, type TuneCacheFile, type TuneStore } from '../../src/tune/tuner';
 import { expectClose } from '../support/compare';
 import { checked, poisoned, useGpu } from '../support/gpu';
+import { expectMatmul } from '../support/matmul';
 import { randomF32, testRng } from '../support/random';
-import { matmulRef } from '../oracle/dense';
 import { conv2dBackwardFilterRef } from '../oracle/conv';
 
 const gpu = useGpu();
@@ -35,18 +35,7 @@ function memoryStore(initial: TuneCacheFile | null = null): TuneStore & { file: 
 const before = configureTuning({});
 afterAll(() => configureTuning(before));
 
-async function checkMatmul(shape: MatmulShape) {
-  const g = gpu();
-  const { m, n, k, transA = false, transB = false } = shape;
-  const { seed, next } = testRng();
-  const a = randomF32(next, m * k);
-  const b = randomF32(next, k * n);
-  const c = poisoned(g, m * n);
-  const call = await matmul(g, shape, { a: bufferFrom(g, 'a', a), b: bufferFrom(g, 'b', b), c });
-  const got = await checked(g, async () => (submitCalls(g, [call]), readF32(g, c)));
-  expectClose(got, matmulRef(a, b, m, n, k, transA, transB), `seed ${seed}`);
-  return call;
-}
+const checkMatmul = (shape: MatmulShape) => expectMatmul(gpu(), shape);
 
 /** Every matmul variant id: a cached record with all of them is complete on any device. */
 const EVERY_VARIANT = ['sg16', 'sg8', 'vec4-8', 'vec4-4', 'scalar-8', 'scalar-4', 'tile32', 'tile64'];
