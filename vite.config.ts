@@ -40,6 +40,7 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> =>
         base: './',
         publicDir: false,
         plugins: [await fashionMnistFiles(), noDawnInBrowser()],
+        define: { __WGML_TUNE__: JSON.stringify(demoTuneMode()) },
         // The training and figures workers import the library as modules, like the page.
         worker: { format: 'es' as const },
         // Pre-bundled when the dev server starts, so a first visit never triggers a reload.
@@ -48,6 +49,18 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> =>
         server: { fs: { allow: ['..'] } },
       },
 );
+
+/**
+ * The demo's kernel tuning mode (demo/src/tuning.ts): $WGML_TUNE, as for the command line, else
+ * 'on'. Written into the page and its worker when they are built, since a worker cannot read the
+ * page's URL, and the page has no environment.
+ */
+function demoTuneMode(): string {
+  const modes = ['off', 'on', 'force'];
+  const mode = process.env.WGML_TUNE || 'on';
+  if (!modes.includes(mode)) throw new Error(`$WGML_TUNE must be one of ${modes.join(', ')}, got '${mode}'`);
+  return mode;
+}
 
 /**
  * src/gpu/device.ts loads Dawn's Node package only where navigator.gpu is missing; in

@@ -46,7 +46,7 @@ export { seedModel, MODEL_NAMES, type ModelName, type SeedModel } from './models
 // Training in a Web Worker, with the same API shape: the worker script calls serveWorker(), the page uses RemoteGpu
 export { RemoteGpu, RemoteModel, RemoteDataset } from './worker/remote';
 export { serveWorker } from './worker/serve';
-export type { Endpoint, RemoteGpuInfo } from './worker/protocol';
+export type { Endpoint, RemoteGpuInfo, RemoteTuning } from './worker/protocol';
 
 // Data
 export { createDataset, heldOut, type Dataset, type DatasetArrays, type DatasetOptions, type DataSettings, type DataSplit, type ImagesAndLabels } from './data/dataset';
@@ -97,4 +97,5 @@ export type { Summary } from './bench/stats';
 export { trainingTable, ceilingLines, benchJson, startupLine, textTable, type BenchJsonLine } from './bench/format';
 export { benchPredict, type PredictBenchResult } from './bench/predict-bench';
 // Kernel tuning per adapter (src/tune): which variant of matmul and conv2d runs at each shape
-export { configureTuning, tuningSettings, tuneModeFromEnv, tuningChoices, tuningMs, TUNE_MODES, type TuneMode, type TuneSettings, type TuneStore, type TuneChoice, type TuneSource, type TuneCacheFile, type TuneRecord } from './tune/tuner';
+export { configureTuning, tuningSettings, defaultTuneStore, tuneModeFromEnv, tuningChoices, tuningMs, TUNE_MODES, type TuneMode, type TuneSettings, type TuneStore, type TuneChoice, type TuneSource, type TuneCacheFile, type TuneRecord } from './tune/tuner';
+export { indexedDbTuneStore } from './tune/store-indexeddb';

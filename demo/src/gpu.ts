@@ -5,6 +5,7 @@
  */
 import { GpuError, RemoteGpu, requestGpu } from '../../src/index';
 import { byId, describeError } from './dom';
+import { configureDemoTuning } from './tuning';
 
 /** The device the page trains on: in the worker, or (the fallback) on the page's thread. */
 export type Gpu = RemoteGpu;
@@ -32,6 +33,7 @@ export async function openGpu(): Promise<{ gpu: Gpu; inWorker: boolean; why?: st
   } catch (e) {
     // No WebGPU in this browser's workers (or no module workers): the page's thread may still have it.
     console.warn('Training on the page\'s thread: the training worker has no WebGPU device.', e);
+    configureDemoTuning();
     return { gpu: await RemoteGpu.inProcess(), inWorker: false, why: describeError(e).message };
   }
 }

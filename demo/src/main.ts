@@ -27,6 +27,7 @@ import { ResultsPanel } from './results';
 import { deleteRun, fingerprint, lockRun, newRunId, saveRun, type RunData, type StoredRun } from './run-store';
 import { SavedRunsPanel } from './saved-runs';
 import { evaluateWeights, TrainingRun, type RunCheckpoint, type TrainedModel } from './training';
+import { showTuning } from './tuning';
 import { WeightsPanel, type LoadedWeights } from './weights';
 
 /** The device in use; null when there is none, or it was lost. */
@@ -302,6 +303,8 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null, theData
         // User Timing marks: an epoch, from its first step to its results drawn, in DevTools' timeline (and for the e2e test's long-task check).
         performance.mark('wgml:epoch-start', { detail: { epoch } });
         progress.epochStart(epoch);
+        // fit built the training step before its first epoch: its kernels have chosen their variants (tuned, or cached).
+        if (gpu) showTuning(gpu);
       },
       progress: (p) => {
         progress.step(p);
@@ -323,6 +326,8 @@ async function train(settings: DemoSettings, from: RunCheckpoint | null, theData
         curves.epoch(record);
         await results.show(test, dataset, `${t.name}, ${t.origin}`, reported(settings.model, theData));
         predictPad();
+        // The epoch's evaluation built kernels of its own batch size: they may have been tuned.
+        if (gpu) showTuning(gpu);
         performance.mark('wgml:epoch-end', { detail: { epoch: record.epoch } });
       },
       paused: async (checkpoint) => {
@@ -414,6 +419,7 @@ async function profileStep(): Promise<void> {
   try {
     const result = await profileDemoStep(gpu, data, settings, (text) => profiler.stage(text));
     profiler.show(result, (performance.now() - started) / 1000);
+    if (gpu) showTuning(gpu);
   } catch (e) {
     if (e instanceof DeviceLostError) {
       profiler.failed('The GPU device was lost while profiling. Reconnect (see the panel at the top), then profile again.');

@@ -3,8 +3,9 @@
  * a shape asks `chooseVariant(gpu, request)` which to run; the tuner answers from its cache (keyed by
  * the adapter's identity and the shape), or times the candidates on this adapter and keeps the
  * fastest, or, with tuning off, answers the wrapper's own default (its cost model). Browser- and
- * worker-safe: persistence goes through a TuneStore (localStorage where there is one, a JSON file in
- * Node through src/tune/store-node.ts, set by the caller with configureTuning).
+ * worker-safe: persistence goes through a TuneStore (localStorage where there is one, else
+ * IndexedDB, as in a Web Worker: src/tune/store-indexeddb.ts; a JSON file in Node through
+ * src/tune/store-node.ts, set by the caller with configureTuning).
  *
  * Tuning happens while kernels are built (compile time), never while a step is timed. Timings of
  * different candidates never overlap (one at a time per device), and each is the best of a few
@@ -12,6 +13,7 @@
  */
 import type { Gpu } from '../gpu/device';
 import type { KernelCall } from '../gpu/kernel';
+import { indexedDbTuneStore } from './store-indexeddb';
 import { timeKernel } from './timing';
 
 /** 'off': every wrapper runs its default; 'on': cached choices, tuning what is not cached; 'force': tune everything again. */
@@ -34,7 +36,7 @@ export interface TuneCacheFile {
 
 /** Where tuning results persist between runs. */
 export interface TuneStore {
-  /** Where, in words (a file path, 'localStorage'). */
+  /** Where, in words (a file path, 'localStorage', 'IndexedDB'). */
   readonly where: string;
   /** The cached decisions, or null when there are none yet. */
   load(): Promise<TuneCacheFile | null>;
@@ -135,11 +137,19 @@ function localStorageStore(): TuneStore | null {
   };
 }
 
+/**
+ * The store tuning starts with: localStorage where the platform has one (a page), else IndexedDB
+ * (a Web Worker has no localStorage), else null (Node, where the caller sets a file store).
+ */
+export function defaultTuneStore(): TuneStore | null {
+  return localStorageStore() ?? indexedDbTuneStore();
+}
+
 let settings: TuneSettings | null = null;
 
-/** The current settings: configureTuning's, else $WGML_TUNE (default 'off') with localStorage where there is one. */
+/** The current settings: configureTuning's, else $WGML_TUNE (default 'off') with defaultTuneStore(). */
 export function tuningSettings(): TuneSettings {
-  settings ??= { mode: envMode() ?? 'off', store: localStorageStore(), budgetMs: 10_000 };
+  settings ??= { mode: envMode() ?? 'off', store: defaultTuneStore(), budgetMs: 10_000 };
   return settings;
 }
 

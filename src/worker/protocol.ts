@@ -11,6 +11,7 @@ import type { ModelDefinition } from '../models/definition';
 import type { Evaluation } from '../models/runtime';
 import type { BatchProgress, EpochLogs, EpochRecord, FitOptions, History } from '../train/fit';
 import type { ProfileSettings, StepProfile } from '../train/profile-step';
+import type { TuneChoice, TuneMode } from '../tune/tuner';
 import { DataError, DivergedError, GpuError, InterruptedError, ShapeError, UsageError, WgmlError } from '../errors';
 
 /** Anything that carries messages both ways: a Worker, a worker's global scope, a MessagePort. */
@@ -41,6 +42,17 @@ export interface RemoteDatasetInfo {
   counts: { train: number; validation: number; test: number | null };
 }
 
+/** The worker's kernel tuning (src/tune) so far, for the page to show: tuningSettings(), tuningChoices() and tuningMs() there. */
+export interface RemoteTuning {
+  mode: TuneMode;
+  /** Where its choices persist (the store's `where`), or null: for the session only. */
+  store: string | null;
+  /** Each decision on the worker's device, in order. */
+  choices: TuneChoice[];
+  /** Wall-clock ms spent timing candidates on it. */
+  ms: number;
+}
+
 /** A model sent to the worker: its definition, or (trained or loaded weights) model.save()'s bytes. */
 export type ModelTransfer = { definition: ModelDefinition } | { weights: Uint8Array };
 
@@ -60,6 +72,7 @@ export interface Methods {
   getWeights(model: number): Float32Array;
   releaseModel(model: number): void;
   profile(model: ModelTransfer, arrays: DatasetArrays, settings: ProfileSettings): StepProfile;
+  tuning(): RemoteTuning;
   release(): void;
 }
 export type Method = keyof Methods;

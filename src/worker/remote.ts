@@ -23,7 +23,7 @@ import type { FitOptions, History } from '../train/fit';
 import type { ProfileSettings, StepProfile } from '../train/profile-step';
 import {
   deserializeError, serializeError,
-  type CallEvent, type Endpoint, type FromWorker, type Methods, type ModelTransfer, type RemoteDatasetInfo, type ToWorker,
+  type CallEvent, type Endpoint, type FromWorker, type Methods, type ModelTransfer, type RemoteDatasetInfo, type RemoteTuning, type ToWorker,
 } from './protocol';
 import { serveWorker } from './serve';
 
@@ -174,6 +174,15 @@ export class RemoteGpu {
   /** profileTrainingStep(gpu, model, data, settings) in the worker; `stage` hears what it is doing. */
   async profileTrainingStep(model: Sequential, data: DatasetArrays, settings: ProfileSettings, stage: (text: string) => void = () => {}): Promise<StepProfile> {
     return this.call('profile', [await transferOf(model), data, settings], { onEvent: (e) => e.kind === 'stage' && stage(e.text) });
+  }
+
+  /**
+   * The worker's kernel tuning so far: its mode and store, each choice made on its device (models
+   * compiled, profiled or loaded there choose as they are built) and the time spent timing them.
+   * The worker's own configureTuning sets the mode (the library's default is 'off').
+   */
+  tuning(): Promise<RemoteTuning> {
+    return this.call('tuning', []);
   }
 
   /** Frees the worker's device, models and datasets, then terminates the worker. Safe to call twice. */

@@ -12,6 +12,7 @@ import { loadModel } from '../models/load';
 import { Sequential } from '../models/sequential';
 import type { FitCallbacks } from '../train/fit';
 import { profileTrainingStep } from '../train/profile-step';
+import { tuningChoices, tuningMs, tuningSettings } from '../tune/tuner';
 import {
   deserializeError, serializeError,
   type CallEvent, type Endpoint, type FromWorker, type Methods, type ModelTransfer, type RemoteDatasetInfo, type ToWorker,
@@ -147,6 +148,10 @@ class WorkerServer {
       this.#models.delete(model);
     },
     profile: (id, transfer, arrays, settings) => profileTrainingStep(this.gpu, this.build(transfer), arrays, settings, {}, (text) => this.event(id, { kind: 'stage', text })),
+    tuning: () => {
+      const { mode, store } = tuningSettings();
+      return { mode, store: store?.where ?? null, choices: [...tuningChoices(this.gpu)], ms: tuningMs(this.gpu) };
+    },
     release: () => {
       for (const m of this.#models.values()) m.release();
       this.#models.clear();

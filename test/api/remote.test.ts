@@ -144,6 +144,24 @@ describe('RemoteGpu', () => {
     expect(profile.trainStepMs).toBeGreaterThan(0);
   });
 
+  it("reports the worker's kernel tuning: its mode, its store and the choice of each kernel built there", async () => {
+    const model = await remote.compile(tinyCnn('tuning'), { seed: 1 });
+    try {
+      // Kernels are built (and choose their variants) when first used: here, evaluate's.
+      const data = await remote.createDataset(ARRAYS, DATA);
+      await model.evaluate(data);
+      data.release();
+      const tuning = await remote.tuning();
+      // The Node tests run with WGML_TUNE=off (vitest.config.ts), and Node has no browser store.
+      expect(tuning).toMatchObject({ mode: 'off', store: null, ms: 0 });
+      expect(tuning.choices.length).toBeGreaterThan(0);
+      for (const c of tuning.choices) expect(['default', 'small'], `${c.family} ${c.shape}`).toContain(c.source);
+      expect(tuning.choices.some((c) => c.family.startsWith('conv2d'))).toBe(true);
+    } finally {
+      model.release();
+    }
+  });
+
   it('a worker that fails (its script missing, or throwing) fails the calls waiting on it with a GpuError', async () => {
     const events = new EventTarget();
     const broken = {

@@ -22,6 +22,8 @@ import {
 } from './harness';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+/** The demo tunes its kernels unless built with WGML_TUNE=off (vite.config.ts reads it when the dev server starts, here). */
+const DEMO_TUNES = process.env.WGML_TUNE !== 'off';
 const TRAIN_IMAGES = 3_000;
 const TEST_IMAGES = 2_000;
 
@@ -148,6 +150,9 @@ describe('the demo in Chromium', () => {
     const tasks = await longTasks(page, started);
     console.log(`main-thread long tasks (over 50 ms) during epoch 2: ${inEpoch.length}; during the whole run (start, pause, resume included): ${tasks.length}, longest ${Math.round(Math.max(0, ...tasks))} ms`);
     expect(inEpoch, 'main-thread long tasks during epoch 2').toEqual([]);
+
+    // The worker tuned the matmuls for this adapter (a fresh profile: nothing cached yet), and the line under the adapter says so.
+    if (DEMO_TUNES) expect(await page.textContent('#tuning')).toMatch(/^Kernels tuned for this GPU: \d+ shapes? \(0 from cache\), \d+\.\d s/);
 
     // Curves: both epochs plotted, and the canvases have ink on them.
     expect(await page.getAttribute('#loss-chart', 'data-epochs')).toBe('2');
@@ -556,6 +561,8 @@ describe('the demo in Chromium', () => {
     const afterReload = await waitForRunEnd(page, 180_000);
     expect(afterReload.state, afterReload.text).toBe('done');
     expect(afterReload.text).toContain('resumed after epoch 1');
+    // The new page's worker read the kernel choices its predecessor tuned from IndexedDB.
+    if (DEMO_TUNES) expect(Number(await page.getAttribute('#tuning', 'data-cached')), (await page.textContent('#tuning'))!).toBeGreaterThan(0);
     expect((await epochTable(page)).map((r) => r.epoch)).toEqual([1, 2, 3]);
     // The curves show the saved epoch (drawn again on the fresh page) and the two trained since.
     expect(await page.getAttribute('#accuracy-chart', 'data-epochs')).toBe('3');
