@@ -6,7 +6,8 @@
 // training loop rewrites it with queue.writeBuffer), so a schedule never recompiles anything.
 
 // `main_vec4` (COUNT % 4 == 0, as the scheduler's 64-element aligned parameter buffer always is)
-// updates four parameters per load and store; `main` serves any COUNT.
+// updates four parameters per load and store; `main` serves any COUNT. Each lane loops over the
+// grid (src/gpu/kernel.ts strideGrid): on lavapipe starting a lane costs more than an update.
 
 override COUNT: u32;
 override WG: u32 = 256u;
@@ -23,14 +24,12 @@ struct SgdStep {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= COUNT) { return; }
-  params[i] -= step.lr * grads[i];
+  let lanes = nwg.x * nwg.y * WG;
+  for (var i = gid.x + gid.y * nwg.x * WG; i < COUNT; i += lanes) { params[i] -= step.lr * grads[i]; }
 }
 
 @compute @workgroup_size(WG)
 fn main_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i * 4u >= COUNT) { return; }
-  params4[i] -= step.lr * grads4[i];
+  let lanes = nwg.x * nwg.y * WG;
+  for (var i = gid.x + gid.y * nwg.x * WG; i < COUNT / 4u; i += lanes) { params4[i] -= step.lr * grads4[i]; }
 }

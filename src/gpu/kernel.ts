@@ -108,3 +108,22 @@ export function linearGrid(count: number, workgroupSize: number): [number, numbe
   const y = Math.ceil(groups / 65535);
   return [Math.ceil(groups / y), y];
 }
+
+/**
+ * Items each lane of a grid-stride kernel takes, about (strideGrid). On lavapipe a small elementwise
+ * kernel costs more per lane started than per item updated: one-hidden's SGD update (25,456 vec4s)
+ * took 480-502 µs with one vec4 per lane and 318-407 µs with 8 (bench/grid-probe.ts, bench/NOTES.md
+ * "Grid-stride elementwise kernels"). A GPU loses little at 8 items per lane: the loads of its
+ * iterations are independent, and the grid still has count / 8 lanes.
+ */
+export const ITEMS_PER_LANE = 8;
+
+/**
+ * Workgroup counts for a 1-D grid-stride kernel over `count` items: about `count / ITEMS_PER_LANE`
+ * lanes (folded like linearGrid), each taking items `i`, `i + lanes`, ... below count, where the
+ * shader finds `lanes = num_workgroups.x * num_workgroups.y * workgroupSize`. Such a kernel is correct
+ * for any grid, this one included.
+ */
+export function strideGrid(count: number, workgroupSize: number): [number, number] {
+  return linearGrid(Math.ceil(count / ITEMS_PER_LANE), workgroupSize);
+}
