@@ -23,9 +23,7 @@
 // One dispatch over the whole parameter count: parameters, gradients, m and v are four buffers with
 // the same layout, updated in place. `main_vec4` (COUNT % 4 == 0, as the scheduler's 64-element
 // aligned parameter buffer always is) moves four parameters per load and store, which is what
-// costs on a SIMD-on-CPU adapter; `main` serves any COUNT. Both run the same `update`, each lane
-// looping over the grid (src/gpu/kernel.ts strideGrid): on lavapipe starting a lane costs more than
-// an update.
+// costs on a SIMD-on-CPU adapter; `main` serves any COUNT. Both run the same `update`.
 
 override COUNT: u32;
 override BETA1: f32 = 0.9;
@@ -62,24 +60,26 @@ fn update(g: vec4f, m_old: vec4f, v_old: vec4f) -> Moments {
   return Moments(mi, vi, step.alpha * mi / (sqrt(vi) + EPSILON));
 }
 
+fn index(gid: vec3u, nwg: vec3u) -> u32 {
+  return gid.x + gid.y * nwg.x * WG;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let lanes = nwg.x * nwg.y * WG;
-  for (var i = gid.x + gid.y * nwg.x * WG; i < COUNT; i += lanes) {
-    let u = update(vec4f(grads[i]), vec4f(m[i]), vec4f(v[i]));
-    m[i] = u.m.x;
-    v[i] = u.v.x;
-    params[i] -= u.dp.x;
-  }
+  let i = index(gid, nwg);
+  if (i >= COUNT) { return; }
+  let u = update(vec4f(grads[i]), vec4f(m[i]), vec4f(v[i]));
+  m[i] = u.m.x;
+  v[i] = u.v.x;
+  params[i] -= u.dp.x;
 }
 
 @compute @workgroup_size(WG)
 fn main_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let lanes = nwg.x * nwg.y * WG;
-  for (var i = gid.x + gid.y * nwg.x * WG; i < COUNT / 4u; i += lanes) {
-    let u = update(grads4[i], m4[i], v4[i]);
-    m4[i] = u.m;
-    v4[i] = u.v;
-    params4[i] -= u.dp;
-  }
+  let i = index(gid, nwg);
+  if (i * 4u >= COUNT) { return; }
+  let u = update(grads4[i], m4[i], v4[i]);
+  m4[i] = u.m;
+  v4[i] = u.v;
+  params4[i] -= u.dp;
 }

@@ -6,8 +6,7 @@
 //
 // `main` writes one pixel per invocation; `main_vec4` (PIXELS % 4 == 0, as 28x28 is) writes four
 // from one word of bytes (or four f32 words), with vec4 affine loads and one vec4 store: on a SIMD-on-CPU adapter each
-// storage access is a per-lane loop, so that is ~4x fewer of them. Each lane loops over the grid
-// (src/gpu/kernel.ts strideGrid): on lavapipe starting a lane costs more than a quad of pixels.
+// storage access is a per-lane loop, so that is ~4x fewer of them.
 
 override PIXELS: u32;
 override BATCH: u32;
@@ -34,7 +33,10 @@ fn pixel_at(at: u32) -> f32 {
   return f32((images[at >> 2u] >> ((at & 3u) * 8u)) & 0xffu);
 }
 
-fn gather_one(i: u32) {
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= BATCH * PIXELS) { return; }
   let r = i / PIXELS;
   let p = i - r * PIXELS;
   let example = example_of(r);
@@ -42,9 +44,11 @@ fn gather_one(i: u32) {
   if (p == 0u) { y[r] = labels[example]; }
 }
 
-// Pixels 4q .. 4q+3 of the batch.
-fn gather_quad(q: u32) {
+@compute @workgroup_size(WG)
+fn main_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let q = gid.x + gid.y * nwg.x * WG; // pixels 4q .. 4q+3 of the batch
   let quads = PIXELS / 4u;
+  if (q >= BATCH * quads) { return; }
   let r = q / quads;
   let p4 = q - r * quads;
   let example = example_of(r);
@@ -58,16 +62,4 @@ fn gather_quad(q: u32) {
   }
   x4[q] = pixels * affine4[p4] + affine4[quads + p4];
   if (p4 == 0u) { y[r] = labels[example]; }
-}
-
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let lanes = nwg.x * nwg.y * WG;
-  for (var i = gid.x + gid.y * nwg.x * WG; i < BATCH * PIXELS; i += lanes) { gather_one(i); }
-}
-
-@compute @workgroup_size(WG)
-fn main_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let lanes = nwg.x * nwg.y * WG;
-  for (var q = gid.x + gid.y * nwg.x * WG; q < BATCH * PIXELS / 4u; q += lanes) { gather_quad(q); }
 }

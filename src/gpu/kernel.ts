@@ -110,10 +110,10 @@ export function linearGrid(count: number, workgroupSize: number): [number, numbe
 }
 
 /**
- * Items each lane of a grid-stride kernel takes, about (strideGrid). On lavapipe a small elementwise
- * kernel costs more per lane started than per item updated: one-hidden's SGD update (25,456 vec4s)
- * took 480-502 µs with one vec4 per lane and 318-407 µs with 8 (bench/grid-probe.ts, bench/NOTES.md
- * "Grid-stride elementwise kernels"). A GPU loses little at 8 items per lane: the loads of its
+ * Items each lane of a grid-stride kernel takes, about (strideGrid). On lavapipe SGD's update costs
+ * more per lane started than per vec4 updated: 6-21 % less time at 8 vec4 per lane than at one
+ * (bench/NOTES.md, "Grid-stride elementwise kernels"). Not a rule for every kernel: Adam's longer body
+ * ran 2x slower in the same loop there. A GPU loses little at 8 items per lane: the loads of its
  * iterations are independent, and the grid still has count / 8 lanes.
  */
 export const ITEMS_PER_LANE = 8;

@@ -1,5 +1,5 @@
 import type { Gpu } from '../gpu/device';
-import { kernel, strideGrid, type Binding, type KernelCall } from '../gpu/kernel';
+import { kernel, linearGrid, type Binding, type KernelCall } from '../gpu/kernel';
 
 export interface GatherBindings {
   /** The split's images as stored: bytes, or f32 when `floatPixels` (see GpuSplit). */
@@ -26,7 +26,7 @@ export function gatherBatch(gpu: Gpu, shape: { batch: number; pixels: number; fl
     entry: quads ? 'main_vec4' : 'main',
     constants: { PIXELS: pixels, BATCH: batch, WG, FLOAT_PIXELS: Number(floatPixels) },
     bindings: [b.images, b.labels, b.order, b.affine, b.x, b.y, { buffer: b.step }],
-    workgroups: strideGrid((batch * pixels) / (quads ? 4 : 1), WG),
+    workgroups: linearGrid((batch * pixels) / (quads ? 4 : 1), WG),
     flops: 2 * batch * pixels,
     bytes: batch * pixels * (floatPixels ? 8 : 5),
   });

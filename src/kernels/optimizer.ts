@@ -13,7 +13,7 @@
  */
 import { uniformBuffer, writeBuffer } from '../gpu/buffers';
 import type { Gpu } from '../gpu/device';
-import { kernel, strideGrid, type Binding, type KernelCall } from '../gpu/kernel';
+import { kernel, linearGrid, strideGrid, type Binding, type KernelCall } from '../gpu/kernel';
 
 const WG = 256;
 
@@ -95,7 +95,7 @@ export async function adamStep(gpu: Gpu, config: { count: number } & AdamHyperpa
       WG,
     },
     bindings: [io.params, io.grads, io.m, io.v, io.hyper],
-    workgroups: strideGrid(count % 4 === 0 ? count / 4 : count, WG),
+    workgroups: linearGrid(count % 4 === 0 ? count / 4 : count, WG),
     flops: 13 * count,
     bytes: 28 * count,
   });
