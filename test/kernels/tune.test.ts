@@ -9,7 +9,7 @@ import { bufferFrom, readF32 } from '../../src/gpu/buffers';
 import { submitCalls } from '../../src/gpu/kernel';
 import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dGeometry, conv2dVariantChoice } from '../../src/kernels/conv2d';
 import { matmul, matmulDefaultVariant, matmulVariantChoice, matmulWithPlan, type MatmulShape } from '../../src/kernels/matmul';
-import { adapterKey, configureTuning, SWITCH_MARGIN, tuningChoices, TUNE_VERSION, type TuneCacheFile, type TuneStore } from '../../src/tune/tuner';
+import { adapterKey, candidateFits, configureTuning, SWITCH_MARGIN, tuningChoices, TUNE_VERSION, type TuneCacheFile, type TuneStore } from '../../src/tune/tuner';
 import { expectClose } from '../support/compare';
 import { checked, poisoned, useGpu } from '../support/gpu';
 import { expectMatmul } from '../support/matmul';
@@ -78,6 +78,14 @@ describe('tuner', () => {
     configureTuning({ mode: 'on', store: memoryStore(store.file), budgetMs: 0 });
     await checkMatmul({ m: 84, n: 76, k: 160 });
     expect(choiceFor('matmul', '84x160x76')).toMatchObject({ variant: 'tile32', source: 'over budget' });
+  });
+
+  it("'on' starts a candidate only if the longest one so far would still end within the budget", () => {
+    expect(candidateFits(0, 0, 10_000)).toBe(true);
+    expect(candidateFits(4_000, 6_000, 10_000)).toBe(true);
+    // Not spent yet, but a candidate as long as the longest so far would end 1 s past it.
+    expect(candidateFits(5_000, 6_000, 10_000)).toBe(false);
+    expect(candidateFits(10_001, 0, 10_000)).toBe(false);
   });
 
   it('does not try again a variant that lost badly on two shapes of the same kernel kind', async () => {
