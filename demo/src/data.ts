@@ -11,7 +11,7 @@ import {
   FASHION_MNIST_CLASSES, FASHION_MNIST_URL, fileListReader, loadDataset, loadFashionMnist, urlReader,
   type FashionMnist, type LoadedDataset, type ReadFile,
 } from '../../src/index';
-import { byId, count, describeError } from './dom';
+import { byId, classCount, count, describeError } from './dom';
 import { shapeText } from './models';
 
 declare const __WGML_DATA__: { url: string; files: string[] } | null;
@@ -34,7 +34,7 @@ export function isFashionMnist(data: DemoData): boolean {
 export function describeData(data: DemoData): string {
   const from = 'classesFrom' in data ? data.classesFrom : 'Fashion-MNIST';
   const names = from === 'labels' ? 'numbered, no class names given' : `names from ${from}`;
-  return `${data.shape.join('x')}, ${data.classes.length} classes (${names})`;
+  return `${data.shape.join('x')}, ${classCount(data.classes.length)} (${names})`;
 }
 
 export class DataPanel {

@@ -68,6 +68,9 @@ export const count = (n: number): string => Math.round(n).toLocaleString('en-US'
 /** A fraction as a percentage with one decimal. */
 export const percent = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '-');
 
+/** "1 class", "10 classes". */
+export const classCount = (n: number): string => `${n} ${n === 1 ? 'class' : 'classes'}`;
+
 /** Seconds as "42 s", "3 min 05 s" or "1 h 02 min". */
 export function duration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '-';

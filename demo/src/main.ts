@@ -14,7 +14,7 @@ import { Curves } from './charts';
 import { Controls, type DemoSettings, type DraftSettings, type RunPhase } from './controls';
 import { acceptDrops, DataPanel, describeData, isFashionMnist, type DemoData } from './data';
 import { DeviceLostPanel, type LostOffer } from './device-lost';
-import { byId, count, describeError, duration, h, keyboardFilePickers, nextTask, percent } from './dom';
+import { byId, classCount, count, describeError, duration, h, keyboardFilePickers, nextTask, percent } from './dom';
 import { DrawingPad, padShape, padText } from './drawing-pad';
 import { connectGpu, DeviceLostError, initGpu, isSoftwareAdapter, type Gpu, type GpuWatch } from './gpu';
 import { ModelEditor } from './model-editor';
@@ -147,7 +147,7 @@ async function loadModelFile(file: File): Promise<void> {
   try {
     const m = definitionModel(await file.text(), file.name, 'file');
     controls.addModel(m);
-    show('loaded', `Loaded ${file.name}: ${m.name}, input ${shapeText(m.model.inputShape)}, ${m.model.classes} classes, ${m.model.paramCount.toLocaleString('en-US')} parameters.` +
+    show('loaded', `Loaded ${file.name}: ${m.name}, input ${shapeText(m.model.inputShape)}, ${classCount(m.model.classes)}, ${m.model.paramCount.toLocaleString('en-US')} parameters.` +
       `${m.definition.train ? ' Its train block gives the settings.' : ''}`);
   } catch (e) {
     const { message, hint } = describeError(e);
@@ -450,7 +450,7 @@ async function useLoadedWeights({ weights: bytes, model, file }: LoadedWeights):
   trained = loaded;
   updatePad();
   predictPad();
-  const text = `Loaded ${file}: ${model.name}, input ${shapeText(model.inputShape)}, ${model.classes} classes, ${model.paramCount.toLocaleString('en-US')} parameters.`;
+  const text = `Loaded ${file}: ${model.name}, input ${shapeText(model.inputShape)}, ${classCount(model.classes)}, ${model.paramCount.toLocaleString('en-US')} parameters.`;
   if (!data) {
     weights.set(loaded, `${text} Load data to evaluate it.`, 'loaded');
     return;

@@ -5,7 +5,7 @@
  * model's summary table kept up to date beside it. "Use this model" offers it in the model picker,
  * its `train` block as the settings, like a model file.
  */
-import { byId, describeError } from './dom';
+import { byId, classCount, describeError } from './dom';
 import { definitionModel, type DemoModel } from './models';
 
 /** Validation waits this long after the last keystroke, so typing stays smooth. */
@@ -59,7 +59,7 @@ export class ModelEditor {
       this.valid = definitionModel(this.text.value, 'the editor', 'file');
       const m = this.valid.model;
       this.status.dataset.state = 'loaded';
-      this.status.textContent = `Valid: ${m.name}, input [${m.inputShape.join(', ')}], ${m.classes} classes, ${m.paramCount.toLocaleString('en-US')} parameters.`;
+      this.status.textContent = `Valid: ${m.name}, input [${m.inputShape.join(', ')}], ${classCount(m.classes)}, ${m.paramCount.toLocaleString('en-US')} parameters.`;
       this.summary.textContent = m.summary();
       delete this.summary.dataset.stale;
     } catch (e) {

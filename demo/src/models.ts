@@ -8,6 +8,7 @@ import {
   FIT_DEFAULTS, MODEL_NAMES, seedModel, Sequential,
   type FitSettings, type ModelDefinition, type Preprocessing,
 } from '../../src/index';
+import { classCount } from './dom';
 
 /** One entry of the model picker. */
 export interface DemoModel {
@@ -77,7 +78,7 @@ export function definitionModel(definition: string | ModelDefinition, source: st
     id: `${kind}:${++serial}`,
     name: model.name,
     origin: source,
-    description: `${model.name}, from ${source}: input ${shapeText(model.inputShape)}, ${model.classes} classes`,
+    description: `${model.name}, from ${source}: input ${shapeText(model.inputShape)}, ${classCount(model.classes)}`,
     definition: def,
     fit,
     preprocessing: t.preprocessing ?? 'none',

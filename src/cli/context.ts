@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, describeGpu, FIT_DEFAULTS, loadModel, requestGpu, seedModel, Sequential, UsageError, MODEL_NAMES, type DatasetArrays, type FitSettings, type Gpu, type ModelDefinition, type Preprocessing } from '../index';
 import { DATA_ENV, loadDatasetFromDisk, loadFashionMnistFromDisk } from '../node';
+import { classCount } from '../data/dataset';
 
 /** Shared plumbing of the commands: data and model first (bad input fails before any GPU work), then the GPU. */
 
@@ -20,8 +21,8 @@ export async function loadData(path: string | undefined, log: (line: string) => 
   } else {
     data = await loadFashionMnistFromDisk({ env: {} });
   }
-  const classes = Array.isArray(data.classes) ? data.classes.length : data.classes;
-  log(`data: ${data.source} (${data.train.labels.length.toLocaleString('en-US')} train, ${(data.test?.labels.length ?? 0).toLocaleString('en-US')} test; ${data.shape.join('x')}, ${classes} classes)`);
+  const classes = typeof data.classes === 'number' ? data.classes : data.classes?.length;
+  log(`data: ${data.source} (${data.train.labels.length.toLocaleString('en-US')} train, ${(data.test?.labels.length ?? 0).toLocaleString('en-US')} test; ${data.shape.join('x')}, ${classes === undefined ? 'classes from the labels' : classCount(classes)})`);
   return data;
 }
 

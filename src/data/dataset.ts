@@ -95,7 +95,7 @@ export function createDataset(arrays: DatasetArrays, options: DatasetOptions = {
     if (!split) continue;
     const bad = split.labels.findIndex((l) => l >= classes.length);
     if (bad >= 0) {
-      throw new DataError(`${source} (${what}): label ${split.labels[bad]} at index ${bad} is not below the ${classes.length} classes.`, 'Labels must be 0 .. classes - 1: pass the right class list or fix the labels.');
+      throw new DataError(`${source} (${what}): label ${split.labels[bad]} at index ${bad} is not below the ${classCount(classes.length)}.`, 'Labels must be 0 .. classes - 1: pass the right class list or fix the labels.');
     }
   }
 
@@ -172,6 +172,11 @@ function checkSplit(data: ImagesAndLabels, size: number, what: string): DataSpli
 /** Class counts above this are not inferred from the labels (a stray huge label is more likely). */
 const MAX_INFERRED_CLASSES = 100_000;
 
+/** "1 class", "10 classes": for messages that count classes (a single-unit output layer is a common mistake). */
+export function classCount(n: number): string {
+  return `${n} ${n === 1 ? 'class' : 'classes'}`;
+}
+
 function classNames(given: DatasetArrays['classes'], splits: DataSplit[], source: string): string[] {
   if (Array.isArray(given)) {
     if (given.length < 1 || !given.every((c) => typeof c === 'string')) throw new UsageError(`${source}: classes must be a non-empty list of names or a count.`);
@@ -184,7 +189,7 @@ function classNames(given: DatasetArrays['classes'], splits: DataSplit[], source
   let max = 0;
   for (const s of splits) for (const l of s.labels) max = Math.max(max, l);
   if (max >= MAX_INFERRED_CLASSES) {
-    throw new DataError(`${source}: the largest label is ${max}, which would mean ${max + 1} classes.`, 'Pass `classes` (names or a count) if that is right, or fix the labels.');
+    throw new DataError(`${source}: the largest label is ${max}, which would mean ${classCount(max + 1)}.`, 'Pass `classes` (names or a count) if that is right, or fix the labels.');
   }
   return Array.from({ length: max + 1 }, (_, i) => String(i));
 }

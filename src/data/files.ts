@@ -4,7 +4,7 @@
  * Browser-safe: no Node modules.
  */
 import { DataError } from '../errors';
-import type { DatasetArrays } from './dataset';
+import { classCount, type DatasetArrays } from './dataset';
 import { CLASSES_FILE, FASHION_MNIST_CLASSES, looksLikeFashionMnist } from './known-datasets';
 
 /**
@@ -140,7 +140,7 @@ export async function resolveClasses(o: ClassOptions): Promise<{ classes: readon
     const bytes = await readOptional(o.readFile, file, o.source);
     if (bytes === undefined) continue;
     const names = parseClassNames(bytes, inSource(file, o.source));
-    checkLabels(o, names.length, `${inSource(file, o.source)} names ${names.length} classes; add the missing names there, or fix the labels.`);
+    checkLabels(o, names.length, `${inSource(file, o.source)} names ${classCount(names.length)}; add the missing names there, or fix the labels.`);
     return { classes: names, classesFrom: file };
   }
   if (o.known) {

@@ -1,5 +1,5 @@
 import type { Gpu } from '../gpu/device';
-import type { Dataset, DataSplit } from '../data/dataset';
+import { classCount, type Dataset, type DataSplit } from '../data/dataset';
 import type { PixelAffine } from '../data/preprocess';
 import { DataError, GpuError, ShapeError, UsageError } from '../errors';
 import { layoutParams, type ParamLayout } from '../graph/params';
@@ -364,7 +364,7 @@ export class Sequential {
     const sameShape = data.shape.length === this.inputShape.length && data.shape.every((d, i) => d === this.inputShape[i]);
     if (size !== this.inputSize || (bothImages && !sameShape) || data.classes.length !== this.classes) {
       throw new ShapeError(
-        `${this.name} takes input ${formatShape(this.inputShape)} (${this.inputSize} values) and predicts ${this.classes} classes; ${data.source} has examples of ${formatShape(data.shape)} (${size} values) and ${data.classes.length} classes.`,
+        `${this.name} takes input ${formatShape(this.inputShape)} (${this.inputSize} values) and predicts ${classCount(this.classes)}; ${data.source} has examples of ${formatShape(data.shape)} (${size} values) and ${classCount(data.classes.length)}.`,
         `Give the model the input shape [${data.shape.join(', ')}] and a last layer of ${data.classes.length} units.`,
       );
     }

@@ -285,6 +285,13 @@ describe('models and data that do not fit', () => {
     model.release();
   });
 
+  it('a single-unit output layer (a common binary-classifier habit) is named in the singular: "predicts 1 class"', async () => {
+    const model = new Sequential({ name: 'one', input: [...SHAPE], layers: [new Flatten(), new Dense({ units: 1, activation: 'softmax' })] });
+    await model.compile(gpu());
+    await expectRejects(model.fit(data, { epochs: 1, batchSize: 8 }), ShapeError, /predicts 1 class;/, /and 4 classes\./);
+    model.release();
+  });
+
   it('a model whose input is smaller than the images: a ShapeError naming both shapes', async () => {
     const model = new Sequential({ name: 'six', input: [6, 6, 3], layers: [new Flatten(), new Dense({ units: 4, activation: 'softmax' })] });
     await model.compile(gpu());
