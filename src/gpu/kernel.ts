@@ -110,13 +110,13 @@ export function linearGrid(count: number, workgroupSize: number): [number, numbe
 }
 
 /**
- * Items each lane of a grid-stride kernel takes, about (strideGrid). On lavapipe SGD's update costs
- * more per lane started than per vec4 updated: 6-21 % less time at 8 vec4 per lane than at one
+ * About how many items each lane of a strideGrid kernel takes. On lavapipe SGD's update costs more
+ * per lane started than per vec4 updated: 6-21 % less time at 8 vec4 per lane than at one
  * (bench/NOTES.md, "Grid-stride elementwise kernels"). Not a rule for every kernel: Adam's longer body
  * ran 2x slower in the same loop there. A GPU loses little at 8 items per lane: the loads of its
  * iterations are independent, and the grid still has count / 8 lanes.
  */
-export const ITEMS_PER_LANE = 8;
+const ITEMS_PER_LANE = 8;
 
 /**
  * Workgroup counts for a 1-D grid-stride kernel over `count` items: about `count / ITEMS_PER_LANE`
