@@ -7,8 +7,8 @@
 
 // `main_vec4` (COUNT % 4 == 0, as the scheduler's 64-element aligned parameter buffer always is)
 // updates four parameters per load and store; `main` serves any COUNT. Each lane loops over the
-// grid (src/gpu/kernel.ts strideGrid): on lavapipe starting a lane costs more than an update
-// (Adam's longer body is the other way round, bench/NOTES.md).
+// grid, so any grid is correct: src/kernels/optimizer.ts gives small updates ~8 items per lane
+// (strideGrid; on lavapipe starting a lane costs more than a small update) and large ones one.
 
 override COUNT: u32;
 override WG: u32 = 256u;

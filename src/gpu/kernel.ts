@@ -110,11 +110,11 @@ export function linearGrid(count: number, workgroupSize: number): [number, numbe
 }
 
 /**
- * About how many items each lane of a strideGrid kernel takes. On lavapipe SGD's update costs more
- * per lane started than per vec4 updated: 6-21 % less time at 8 vec4 per lane than at one
- * (bench/NOTES.md, "Grid-stride elementwise kernels"). Not a rule for every kernel: Adam's longer body
- * ran 2x slower in the same loop there. A GPU loses little at 8 items per lane: the loads of its
- * iterations are independent, and the grid still has count / 8 lanes.
+ * About how many items each lane of a strideGrid kernel takes. On lavapipe a small SGD update costs
+ * more per lane started than per vec4 updated: 8-29 % less time at 8 vec4 per lane than at one for
+ * one-hidden's parameters (bench/NOTES.md, "Grid-stride elementwise kernels"). Not a rule: at the
+ * mlp's size the loop lost 0-14 %, and Adam's longer body ran 2x slower in it. A GPU loses little at
+ * 8 items per lane: the loads of its iterations are independent, and the grid still has count / 8 lanes.
  */
 const ITEMS_PER_LANE = 8;
 

@@ -16,6 +16,12 @@ import type { Gpu } from '../gpu/device';
 import { kernel, linearGrid, strideGrid, type Binding, type KernelCall } from '../gpu/kernel';
 
 const WG = 256;
+/**
+ * SGD's update loops over a strideGrid up to this many items (vec4s or scalars), one item per lane
+ * past it: bench/grid-probe.ts measured the loop 8-29 % faster at one-hidden's 25,456 vec4s and 0-14 %
+ * slower at the mlp's 141,872 (operands past the caches, where strided lanes defeat prefetching).
+ */
+const SGD_STRIDE_MAX_ITEMS = 65_536;
 
 /** Keras' Adam defaults. */
 export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
@@ -55,10 +61,15 @@ export async function sgdStep(gpu: Gpu, shape: { count: number }, io: SgdBinding
     entry: count % 4 === 0 ? 'main_vec4' : 'main',
     constants: { COUNT: count, WG },
     bindings: [io.params, io.grads, io.hyper],
-    workgroups: strideGrid(count % 4 === 0 ? count / 4 : count, WG),
+    workgroups: sgdGrid(count % 4 === 0 ? count / 4 : count),
     flops: 2 * count,
     bytes: 12 * count,
   });
+}
+
+/** sgd.wgsl loops, so any grid is correct; this is the faster one on lavapipe (SGD_STRIDE_MAX_ITEMS). */
+function sgdGrid(items: number): [number, number] {
+  return items <= SGD_STRIDE_MAX_ITEMS ? strideGrid(items, WG) : linearGrid(items, WG);
 }
 
 /** The 16 bytes of the uniform `sgdStep` reads, for learning rate `lr`. */
