@@ -1,3 +1,4 @@
+//! requires: half_pack
 // Adam, exactly as Keras computes it (Keras 3 `keras/src/optimizers/adam.py`, `update_step`; the
 // same arithmetic as TF2's `tf.keras.optimizers.Adam`, whose ApplyAdam kernel in
 // tensorflow/core/kernels/training_ops.cc does it in this order):
@@ -47,6 +48,7 @@ struct AdamStep {
 @group(0) @binding(1) var<storage, read> grads4: array<vec4f>;
 @group(0) @binding(2) var<storage, read_write> m4: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> v4: array<vec4f>;
+@group(0) @binding(5) var<storage, read_write> params_half: array<vec2u>; // main_vec4_half: the f16 copy
 
 struct Moments {
   m: vec4f,
@@ -82,4 +84,17 @@ fn main_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
   m4[i] = u.m;
   v4[i] = u.v;
   params4[i] -= u.dp;
+}
+
+// main_vec4 that also writes the updated parameters' f16 copy (mixed precision).
+@compute @workgroup_size(WG)
+fn main_vec4_half(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = index(gid, nwg);
+  if (i * 4u >= COUNT) { return; }
+  let u = update(grads4[i], m4[i], v4[i]);
+  m4[i] = u.m;
+  v4[i] = u.v;
+  let p = params4[i] - u.dp;
+  params4[i] = p;
+  params_half[i] = pack4(p);
 }

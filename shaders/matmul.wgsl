@@ -1,4 +1,4 @@
-//! requires: activation_fns
+//! requires: activation_fns, matmul_u, matmul_v
 // C[M,N] = epilogue(op(A)[M,K] · op(B)[K,N]), one kernel for a dense layer's forward pass and both
 // of its backward products:
 //   forward   Y  = act(X · W + b)       TRANS_A=0 TRANS_B=0 HAS_BIAS ACT
@@ -49,10 +49,10 @@ override V_DIM: u32 = select(N, M, SWAP);
 override U_ALONG_K: bool = select(!TRANS_A, TRANS_B, SWAP);
 override V_ALONG_K: bool = select(TRANS_B, !TRANS_A, SWAP);
 
-@group(0) @binding(0) var<storage, read> u_op: array<f32>;
-@group(0) @binding(1) var<storage, read> v_op: array<f32>;
-@group(0) @binding(0) var<storage, read> u_op4: array<vec4f>;
-@group(0) @binding(1) var<storage, read> v_op4: array<vec4f>;
+// The operands (bindings 0 and 1) come from the modules matmul_u and matmul_v, which define
+// u_scalar(i) / u_vec4(i) and v_scalar(i) / v_vec4(i): element i, or the i-th group of four. They
+// hold f32s; matmul_u_half / matmul_v_half read packed f16 pairs instead (src/kernels/matmul.ts
+// swaps the module in for a half operand), so every entry point serves both.
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 @group(0) @binding(3) var<storage, read> extra: array<f32>; // bias[N], or the gate's activations [M,N]
 
@@ -93,28 +93,28 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let cols = cols4(v0);
   var acc: array<vec4f, MAX_TU>;
   for (var k = 0u; k < K; k++) {
-    let vk = vec4f(v_op[v_at(k, cols.x)], v_op[v_at(k, cols.y)], v_op[v_at(k, cols.z)], v_op[v_at(k, cols.w)]);
+    let vk = vec4f(v_scalar(v_at(k, cols.x)), v_scalar(v_at(k, cols.y)), v_scalar(v_at(k, cols.z)), v_scalar(v_at(k, cols.w)));
     for (var i = 0u; i < TU; i++) {
-      acc[i] = fma(vec4f(u_op[u_at(min(u0 + i, U_DIM - 1u), k)]), vk, acc[i]);
+      acc[i] = fma(vec4f(u_scalar(u_at(min(u0 + i, U_DIM - 1u), k))), vk, acc[i]);
     }
   }
   store(&acc, u0, v0);
 }
 
 // A scalar of a vec4-bound operand.
-fn u4_scalar(i: u32) -> f32 { return u_op4[i / 4u][i % 4u]; }
-fn v4_scalar(i: u32) -> f32 { return v_op4[i / 4u][i % 4u]; }
+fn u4_scalar(i: u32) -> f32 { return u_vec4(i / 4u)[i % 4u]; }
+fn v4_scalar(i: u32) -> f32 { return v_vec4(i / 4u)[i % 4u]; }
 
 // t[r][kk] = U[u + r, k + kk] for r, kk < 4 (u and k are multiples of 4).
 fn u_tile(u: u32, k: u32) -> array<vec4f, 4> {
   var t: array<vec4f, 4>;
   let rows = rows4(u);
   if (U_VEC == VEC_K) {
-    for (var r = 0u; r < 4u; r++) { t[r] = u_op4[u_at(rows[r], k) / 4u]; }
+    for (var r = 0u; r < 4u; r++) { t[r] = u_vec4(u_at(rows[r], k) / 4u); }
   } else {
     let u4 = min(u, U_DIM - 4u);
     for (var kk = 0u; kk < 4u; kk++) {
-      let q = u_op4[u_at(u4, k + kk) / 4u];
+      let q = u_vec4(u_at(u4, k + kk) / 4u);
       for (var r = 0u; r < 4u; r++) { t[r][kk] = q[r]; }
     }
   }
@@ -127,12 +127,12 @@ fn v_tile(v: u32, k: u32) -> array<vec4f, 4> {
   let cols = cols4(v);
   if (V_VEC == VEC_K) {
     for (var j = 0u; j < 4u; j++) {
-      let q = v_op4[v_at(k, cols[j]) / 4u];
+      let q = v_vec4(v_at(k, cols[j]) / 4u);
       for (var kk = 0u; kk < 4u; kk++) { t[kk][j] = q[kk]; }
     }
   } else {
     let v4 = min(v, V_DIM - 4u);
-    for (var kk = 0u; kk < 4u; kk++) { t[kk] = v_op4[v_at(k + kk, v4) / 4u]; }
+    for (var kk = 0u; kk < 4u; kk++) { t[kk] = v_vec4(v_at(k + kk, v4) / 4u); }
   }
   return t;
 }

@@ -13,9 +13,9 @@ fn u_shared(q: vec4f, i: u32, kk: u32) -> f32 {
 }
 
 fn u_share_load(u0: u32, k: u32, lane: u32) -> vec4f {
-  if (U_VEC == VEC_K) { return u_op4[u_at(min(u0 + lane, U_DIM - 1u), k) / 4u]; }
+  if (U_VEC == VEC_K) { return u_vec4(u_at(min(u0 + lane, U_DIM - 1u), k) / 4u); }
   let l = lane % 8u;
-  return u_op4[u_at(min(u0 + 4u * (l % 2u), U_DIM - 4u), k + l / 2u) / 4u];
+  return u_vec4(u_at(min(u0 + 4u * (l % 2u), U_DIM - 4u), k + l / 2u) / 4u);
 }
 
 @compute @workgroup_size(WG)

@@ -10,8 +10,8 @@ override GEMM_DEPTH: u32 = K;
 override A_ALONG_DEPTH: bool = !TRANS_A;
 override B_ALONG_DEPTH: bool = TRANS_B;
 
-fn gemm_a(m: u32, k: u32) -> f32 { return u_op[u_at(m, k)]; }
-fn gemm_b(k: u32, n: u32) -> f32 { return v_op[v_at(k, n)]; }
+fn gemm_a(m: u32, k: u32) -> f32 { return u_scalar(u_at(m, k)); }
+fn gemm_b(k: u32, n: u32) -> f32 { return v_scalar(v_at(k, n)); }
 
 @compute @workgroup_size(TILE_X, TILE_Y)
 fn main_tiled(

@@ -1,3 +1,4 @@
+//! requires: half_pack
 // Plain stochastic gradient descent, Keras' `SGD(momentum=0)`: p -= lr * g.
 //
 // One dispatch updates every parameter of a model: the scheduler keeps all parameters in one f32
@@ -22,6 +23,7 @@ struct SgdStep {
 @group(0) @binding(2) var<uniform> step: SgdStep;
 @group(0) @binding(0) var<storage, read_write> params4: array<vec4f>;
 @group(0) @binding(1) var<storage, read> grads4: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> params_half: array<vec2u>; // main_vec4_half: the f16 copy
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -33,4 +35,15 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 fn main_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let lanes = nwg.x * nwg.y * WG;
   for (var i = gid.x + gid.y * nwg.x * WG; i < COUNT / 4u; i += lanes) { params4[i] -= step.lr * grads4[i]; }
+}
+
+// main_vec4 that also writes the updated parameters' f16 copy (mixed precision).
+@compute @workgroup_size(WG)
+fn main_vec4_half(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let lanes = nwg.x * nwg.y * WG;
+  for (var i = gid.x + gid.y * nwg.x * WG; i < COUNT / 4u; i += lanes) {
+    let p = params4[i] - step.lr * grads4[i];
+    params4[i] = p;
+    params_half[i] = pack4(p);
+  }
 }

@@ -64,7 +64,7 @@ export { CIFAR10_CLASSES, CIFAR100_CLASSES } from './data/known-datasets';
 
 // Training
 export { OPTIMIZERS, type OptimizerKind } from './optim/optimizer';
-export { FIT_DEFAULTS, fitSettingsProblem, type FitSettings } from './train/settings';
+export { FIT_DEFAULTS, fitSettingsProblem, PRECISIONS, type FitSettings, type Precision } from './train/settings';
 export type { FitOptions, FitCallbacks, BatchProgress, EpochLogs, EpochRecord, History } from './train/fit';
 export type { Trainer, TrainerState, EpochProgress } from './train/trainer';
 export type { CompiledProgram, Mode } from './graph/compile';

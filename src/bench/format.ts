@@ -40,7 +40,7 @@ export function trainingTable(results: readonly TrainBenchResult[], ceiling: Cei
   const headers = ['model', 'batch', 'images/s', 'ms/step', 'CPU ms/step', 'epoch s', 'GFLOP/s', 'of ceiling', 'GFLOP/CPU-s', 'of ceiling', 'dispatches', 'plan MiB', 'params MiB', 'steps'];
   const cpuCeiling = ceiling ? ceilingPerCpuS(ceiling) : Number.NaN;
   const rows = results.map((r) => [
-    r.model,
+    r.precision === 'float32' ? r.model : `${r.model} ${r.precision}`,
     String(r.batch),
     withSpread(r.imagesPerS),
     withSpread(r.msPerStep, 2),
@@ -114,6 +114,7 @@ export function benchJson(r: TrainBenchResult, adapter: string, ceiling: Ceiling
     memory_naive_bytes: r.memory.naive,
     memory_params_bytes: r.memory.params,
     optimizer: r.optimizer,
+    precision: r.precision,
     steps: r.steps,
     repeats: r.repeats,
     startup_ms: round(r.startup.totalMs, 1),

@@ -3,7 +3,7 @@ import type { Preprocessing } from '../data/preprocess';
 import type { Gpu } from '../gpu/device';
 import { ModelRuntime } from '../models/runtime';
 import type { Sequential } from '../models/sequential';
-import type { FitSettings } from '../train/settings';
+import type { FitSettings, Precision } from '../train/settings';
 import { Trainer } from '../train/trainer';
 import { tuningMs } from '../tune/tuner';
 import { cpuMs, rateSummary, summarize, type Summary } from './stats';
@@ -13,7 +13,7 @@ export interface BenchModel {
   name: string;
   /** A new, untrained model: called for each trainer the measurement makes. */
   build(): Sequential;
-  fit: Pick<FitSettings, 'batchSize' | 'optimizer' | 'lr'>;
+  fit: Pick<FitSettings, 'batchSize' | 'optimizer' | 'lr' | 'precision'>;
   preprocessing: Preprocessing;
 }
 
@@ -40,6 +40,7 @@ export interface TrainBenchResult {
   /** Images per step. */
   batch: number;
   optimizer: string;
+  precision: Precision;
   /** Steps per timed repeat, and repeats. */
   steps: number;
   repeats: number;
@@ -122,7 +123,7 @@ export async function benchTraining(gpu: Gpu, data: DatasetArrays, spec: BenchMo
     const dataset = createDataset(data, { preprocessing: spec.preprocessing, trainLimit: steps * batch, testLimit: 100 });
     const runtime = await ModelRuntime.create(gpu, spec.build(), options.seed ?? 1, null);
     runtime.setAffine(dataset.affine);
-    const trainer = await Trainer.create(runtime, dataset.train, { batchSize: batch, lr: d.lr, optimizer: d.optimizer, seed: options.seed ?? 1 });
+    const trainer = await Trainer.create(runtime, dataset.train, { batchSize: batch, lr: d.lr, optimizer: d.optimizer, precision: d.precision, seed: options.seed ?? 1 });
     return { trainer, release: () => (trainer.release(), runtime.release()) };
   };
 
@@ -180,10 +181,13 @@ export async function benchTraining(gpu: Gpu, data: DatasetArrays, spec: BenchMo
     const mem = trainer.memoryReport();
     const paramBytes = trainer.runtime.model.params.totalElements * 4;
     const stateBytes = Object.values(trainer.optimizer.state).reduce((a, b) => a + b.size, 0);
+    const precision = d.precision ?? 'float32';
+    const halfCopyBytes = precision === 'mixed_float16' ? paramBytes / 2 : 0;
     return {
       model: name,
       batch,
       optimizer: d.optimizer,
+      precision,
       steps: trainer.stepsPerEpoch,
       repeats,
       msPerStep,
@@ -193,7 +197,7 @@ export async function benchTraining(gpu: Gpu, data: DatasetArrays, spec: BenchMo
       flopsPerStep,
       gflops: flopsPerStep / (msPerStep.median * 1e6),
       dispatches: calls.length,
-      memory: { planned: mem.planned, naive: mem.naive, params: 2 * paramBytes + stateBytes },
+      memory: { planned: mem.planned, naive: mem.naive, params: 2 * paramBytes + stateBytes + halfCopyBytes },
       createMs,
       warmupMs,
       startup,

@@ -6,11 +6,11 @@ import type { PeerBenchResult } from '../../bench/peers/result';
 import type * as TfjsCompare from '../../bench/tfjs/compare';
 import {
   benchJson, benchPredict, benchTraining, ceilingLines, describeGpu, measureCeiling, MODEL_NAMES, startupLine, textTable, trainingTable, UsageError,
-  type BenchJsonLine, type Ceiling, type FashionMnist, type PredictBenchResult, type TrainBenchResult,
+  type BenchJsonLine, type Ceiling, type FashionMnist, type Precision, type PredictBenchResult, type TrainBenchResult,
 } from '../index';
 import { listOf, oneOf, positiveInt, positiveNumber } from './args';
 import { loadData, resolveModel, withGpu } from './context';
-import { dataOption, seedOption } from './options';
+import { dataOption, precisionOption, seedOption } from './options';
 import { noTuneOption, setUpTuning, tuneOption, tuningSummary, type TuneFlags } from './tune';
 
 interface BenchFlags extends TuneFlags {
@@ -27,6 +27,7 @@ interface BenchFlags extends TuneFlags {
   ceilingSizes: number[];
   data?: string;
   seed?: number;
+  precision?: Precision;
   predictBatch: number;
 }
 
@@ -57,6 +58,7 @@ export function registerBench(program: Command): void {
     .addOption(new Option('--predict-batch <n>', 'images per batch for the predict (inference) throughput').default(1000).argParser(positiveInt('--predict-batch')))
     .addOption(dataOption())
     .addOption(seedOption())
+    .addOption(precisionOption())
     .addOption(tuneOption())
     .addOption(noTuneOption())
     .action(async (flags: BenchFlags) => {
@@ -90,7 +92,7 @@ export function registerBench(program: Command): void {
           // Model by model, each runtime in turn: a change in the machine's load hits all of them alike.
           for (const choice of models) {
             const name = choice.name;
-            const spec = { name, build: choice.build, fit: choice.fit, preprocessing: choice.preprocessing };
+            const spec = { name, build: choice.build, fit: { ...choice.fit, precision: flags.precision ?? choice.fit.precision }, preprocessing: choice.preprocessing };
             const seed = flags.seed ?? choice.fit.seed;
             const r = await benchTraining(gpu, data, spec, { seconds: flags.seconds, repeats: flags.repeats, steps: flags.steps, seed, log: say });
             results.push(r);

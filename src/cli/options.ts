@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { MODEL_NAMES, OPTIMIZERS } from '../index';
+import { MODEL_NAMES, OPTIMIZERS, PRECISIONS } from '../index';
 import { fraction, oneOf, positiveInt, positiveNumber, seedValue } from './args';
 
 /** Options several commands share, defined once. */
@@ -14,6 +14,8 @@ export const epochsOption = () => new Option('-e, --epochs <n>', "epochs (defaul
 export const batchOption = () => new Option('-b, --batch-size <n>', "batch size (default: the model's)").argParser(positiveInt('--batch-size'));
 export const lrOption = () => new Option('--lr <rate>', "learning rate (default: the model's)").argParser(positiveNumber('--lr'));
 export const optimizerOption = () => new Option('--optimizer <name>', "sgd or adam (default: the model's)").argParser(oneOf('--optimizer', OPTIMIZERS));
+export const precisionOption = () =>
+  new Option('--precision <policy>', "float32 (default), or mixed_float16: dense layers train on an f16 copy of their weights (faster where loads cost, not bit-compatible)").argParser(oneOf('--precision', PRECISIONS));
 export const seedOption = () => new Option('--seed <n>', "seed for initialisation, shuffling and dropout (default: the model file's, else 1)").argParser(seedValue);
 export const validationOption = () =>
   new Option('--validation-split <fraction>', 'validate on this last fraction of the training set instead of the test set (as the report did)')

@@ -42,7 +42,7 @@ export async function trainAndReport(gpu: Gpu, arrays: DatasetArrays, choice: Mo
   const model = resume?.model ?? choice.build();
   await model.compile(gpu, { seed: fit.seed });
   try {
-    log(`${model.name}: ${model.paramCount.toLocaleString('en-US')} parameters; ${fit.optimizer} lr ${fit.lr}, batch ${fit.batchSize}, ${fit.epochs} epochs, seed ${fit.seed}`);
+    log(`${model.name}: ${model.paramCount.toLocaleString('en-US')} parameters; ${fit.optimizer} lr ${fit.lr}, batch ${fit.batchSize}, ${fit.epochs} epochs, seed ${fit.seed}${fit.precision === 'mixed_float16' ? ', mixed_float16' : ''}`);
     if (resume) {
       const inside = resume.state.epochProgress;
       log(`resuming after epoch ${resume.epoch}${inside ? ` and step ${inside.step} of epoch ${resume.epoch + 1}` : ''} (step ${resume.state.globalStep})`);

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createDataset, DataError, loadCheckpoint, UsageError, type OptimizerKind } from '../index';
+import { createDataset, DataError, loadCheckpoint, UsageError, type OptimizerKind, type Precision } from '../index';
 import { positiveInt } from './args';
 import { loadData, log, resolveModel, withGpu } from './context';
-import { batchOption, dataOption, epochsOption, limitOption, lrOption, modelOption, optimizerOption, seedOption, validationOption } from './options';
+import { batchOption, dataOption, epochsOption, limitOption, lrOption, modelOption, optimizerOption, precisionOption, seedOption, validationOption } from './options';
 import { CHECKPOINT_FILE, trainAndReport } from './run';
 import { noTuneOption, setUpTuning, tuneOption, tuningSummary, type TuneFlags } from './tune';
 
@@ -16,6 +16,7 @@ interface TrainFlags extends TuneFlags {
   batchSize?: number;
   lr?: number;
   optimizer?: OptimizerKind;
+  precision?: Precision;
   seed?: number;
   data?: string;
   out?: string;
@@ -35,6 +36,7 @@ export function registerTrain(program: Command): void {
     .addOption(batchOption())
     .addOption(lrOption())
     .addOption(optimizerOption())
+    .addOption(precisionOption())
     .addOption(seedOption())
     .addOption(dataOption())
     .option('-o, --out <dir>', 'results folder (default: runs/<model>-<date>)')
@@ -69,6 +71,7 @@ export function registerTrain(program: Command): void {
           optimizer: flags.optimizer ?? d.optimizer,
           seed: flags.seed ?? d.seed,
           patience: flags.patience ?? d.patience,
+          ...(flags.precision ? { precision: flags.precision } : {}),
         },
         data: {
           preprocessing: choice.preprocessing,

@@ -19,6 +19,8 @@ export interface KernelCall {
 export interface KernelSpec {
   label: string;
   shader: string;
+  /** Required modules of `shader` to replace, by name, with others of the same interface (see shaders.ts). */
+  modules?: Readonly<Record<string, string>>;
   entry: string;
   /** WGSL `override` values: shapes and modes, so each specialisation compiles to straight-line code. */
   constants?: Record<string, number>;
@@ -36,7 +38,7 @@ const moduleCaches = new WeakMap<GPUDevice, Map<string, GPUShaderModule>>();
 export async function kernel(gpu: Gpu, spec: KernelSpec): Promise<KernelCall> {
   let pipeline: GPUComputePipeline;
   try {
-    pipeline = await gpu.scoped(`compiling kernel '${spec.label}'`, () => pipelineFor(gpu.device, spec.shader, spec.entry, spec.constants ?? {}));
+    pipeline = await gpu.scoped(`compiling kernel '${spec.label}'`, () => pipelineFor(gpu.device, spec.shader, spec.modules ?? {}, spec.entry, spec.constants ?? {}));
   } catch (e) {
     throw new GpuError(`Compiling kernel '${spec.label}' (${spec.shader}.wgsl, ${spec.entry}) failed: ${(e as Error).message}`, 'This is a bug in wgml; please report it with this message.');
   }
@@ -52,29 +54,36 @@ export async function kernel(gpu: Gpu, spec: KernelSpec): Promise<KernelCall> {
   return { label: spec.label, pipeline, bindGroup, workgroups: [x, y, z], flops: spec.flops ?? 0, bytes: spec.bytes ?? 0 };
 }
 
-function pipelineFor(device: GPUDevice, shader: string, entry: string, constants: Record<string, number>) {
+function pipelineFor(device: GPUDevice, shader: string, modules: Readonly<Record<string, string>>, entry: string, constants: Record<string, number>) {
   let cache = pipelineCaches.get(device);
   if (!cache) pipelineCaches.set(device, (cache = new Map()));
-  const key = `${shader}:${entry}:${JSON.stringify(constants)}`;
+  const source = moduleKey(shader, modules);
+  const key = `${source}:${entry}:${JSON.stringify(constants)}`;
   let pipeline = cache.get(key);
   if (!pipeline) {
     pipeline = device.createComputePipelineAsync({
       label: key,
       layout: 'auto',
-      compute: { module: moduleFor(device, shader), entryPoint: entry, constants },
+      compute: { module: moduleFor(device, shader, modules, source), entryPoint: entry, constants },
     });
     cache.set(key, pipeline);
   }
   return pipeline;
 }
 
-function moduleFor(device: GPUDevice, shader: string): GPUShaderModule {
+/** `shader`, or `shader[a=b,...]` with its module swaps: the name of one WGSL source. */
+function moduleKey(shader: string, modules: Readonly<Record<string, string>>): string {
+  const swaps = Object.entries(modules).sort(([a], [b]) => (a < b ? -1 : 1));
+  return swaps.length ? `${shader}[${swaps.map(([a, b]) => `${a}=${b}`).join(',')}]` : shader;
+}
+
+function moduleFor(device: GPUDevice, shader: string, modules: Readonly<Record<string, string>>, key: string): GPUShaderModule {
   let cache = moduleCaches.get(device);
   if (!cache) moduleCaches.set(device, (cache = new Map()));
-  let module = cache.get(shader);
+  let module = cache.get(key);
   if (!module) {
-    module = device.createShaderModule({ label: shader, code: shaderSource(shader) });
-    cache.set(shader, module);
+    module = device.createShaderModule({ label: key, code: shaderSource(shader, modules) });
+    cache.set(key, module);
   }
   return module;
 }

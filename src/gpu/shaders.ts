@@ -3,7 +3,8 @@
  * Node CLI (run through vite-node) all see the same files, with no second copy to keep in sync.
  *
  * A shader may start with `//! requires: a, b` to have shared WGSL modules (e.g. `activation`)
- * prepended; that is the only composition we do.
+ * prepended; that is the only composition we do. A caller may swap a required module for another
+ * with the same interface (matmul's f32 operands for packed halves, say).
  */
 const files = import.meta.glob<string>('../../shaders/*.wgsl', { query: '?raw', import: 'default', eager: true });
 
@@ -15,11 +16,15 @@ export function shaderNames(): string[] {
   return [...byName.keys()].sort();
 }
 
-/** The full source of shader `name`, with its required modules prepended once each, dependencies first. */
-export function shaderSource(name: string): string {
+/**
+ * The full source of shader `name`, with its required modules prepended once each, dependencies
+ * first; `swaps` maps a required module's name to the module to include in its place.
+ */
+export function shaderSource(name: string, swaps: Readonly<Record<string, string>> = {}): string {
   const seen = new Set<string>();
   const parts: string[] = [];
-  const visit = (n: string, from: string) => {
+  const visit = (required: string, from: string) => {
+    const n = swaps[required] ?? required;
     if (seen.has(n)) return;
     seen.add(n);
     const src = byName.get(n);

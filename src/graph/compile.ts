@@ -9,7 +9,7 @@ import { sizeOf, type Gate, type LayerContext } from '../layers/layer';
 import type { Sequential } from '../models/sequential';
 import { planFusion, type FusionPlan } from './fusion';
 import { planMemory, type MemoryPlan } from './memory-plan';
-import { layerBindings } from './params';
+import { layerBindings, layerHalves } from './params';
 import { Program, type TensorRef } from './program';
 
 /**
@@ -28,6 +28,8 @@ export interface ModelBuffers {
   readonly params: GPUBuffer;
   /** Parameter gradients: training programs only. */
   readonly grads: GPUBuffer | null;
+  /** The f16 copy of the parameters the training step's dense layers read (mixed precision), else null. */
+  readonly paramsHalf?: GPUBuffer | null;
   readonly step: GPUBuffer;
   /** The pre-processing, scale[pixels] then shift[pixels], applied as batches are gathered. */
   readonly affine: GPUBuffer;
@@ -152,6 +154,7 @@ function walker(gpu: Gpu, model: Sequential, buffers: ModelBuffers, program: Pro
       input: shapes[i]!,
       output: shapes[i + 1]!,
       params: layerBindings(model.params, i, buffers.params),
+      halfParams: buffers.paramsHalf ? layerHalves(model.params, i, buffers.paramsHalf) : null,
       stepUniform: buffers.step,
       index: i,
       inputDropout: fusion.inputDropout(i),

@@ -1,3 +1,4 @@
+import type { HalfOperand } from '../kernels/matmul';
 import type { Layer, ParamSpec, Shape } from '../layers/layer';
 import { sizeOf } from '../layers/layer';
 
@@ -45,6 +46,15 @@ export function layoutParams(layers: readonly Layer[], inputs: readonly Shape[])
     }
   });
   return { entries, totalElements: offset, paramCount: entries.reduce((s, e) => s + e.count, 0) };
+}
+
+/** One layer's tensors within the f16 copy of the parameters (kernels/half.ts): the same offsets, in halves. */
+export function layerHalves(layout: ParamLayout, layer: number, half: GPUBuffer): Record<string, HalfOperand> {
+  const out: Record<string, HalfOperand> = {};
+  for (const e of layout.entries) {
+    if (e.layer === layer) out[e.spec.name] = { half, offset: e.offset };
+  }
+  return out;
 }
 
 /** The bindings of one layer's tensors within `buffer` (the parameters, or their gradients). */

@@ -23,10 +23,26 @@ export type MatmulEpilogue =
   /** c = (a·b) ⊙ act'(y): the gradient through the activation that produced y. */
   | { kind: 'gate'; y: Binding; act: Activation };
 
+/**
+ * An operand stored as packed f16 pairs (four values per vec2<u32>), `offset` elements into `half`
+ * (a multiple of 4): a tensor of the f16 copy of a model's weights in mixed precision (kernels/half.ts).
+ */
+export interface HalfOperand {
+  readonly half: GPUBuffer;
+  readonly offset: number;
+}
+
+/** An f32 buffer (or range of one), or packed halves. */
+export type MatmulOperand = Binding | HalfOperand;
+
 export interface MatmulBindings {
-  a: Binding;
-  b: Binding;
+  a: MatmulOperand;
+  b: MatmulOperand;
   c: Binding;
+}
+
+function isHalf(o: MatmulOperand): o is HalfOperand {
+  return 'half' in o;
 }
 
 /**
@@ -159,7 +175,7 @@ function leastLoads(shape: MatmulShape): MatmulPlan {
  * shape on this adapter (src/tune/tuner.ts); with tuning off, the cost model's plan (matmulPlan).
  */
 export async function matmul(gpu: Gpu, shape: MatmulShape, io: MatmulBindings, epilogue: MatmulEpilogue = { kind: 'none' }, label = 'matmul'): Promise<KernelCall> {
-  const variant = await chooseVariant(gpu, matmulTuneRequest(gpu, shape, epilogue));
+  const variant = await chooseVariant(gpu, matmulTuneRequest(gpu, shape, epilogue, { a: isHalf(io.a), b: isHalf(io.b) }));
   return matmulWithPlan(gpu, shape, io, epilogue, label, matmulVariantChoice(shape, variant));
 }
 
@@ -184,15 +200,18 @@ export function matmulDefaultVariant(gpu: Gpu, shape: MatmulShape): string {
   return subgroups && plan.subgroups ? `sg${plan.tu}` : `vec4-${plan.tu}`;
 }
 
-/** The tuner's question for one matmul: family, shape, fallback, candidates, and scratch operands to time them on. */
-function matmulTuneRequest(gpu: Gpu, shape: MatmulShape, epilogue: MatmulEpilogue) {
+/**
+ * The tuner's question for one matmul: family, shape, fallback, candidates, and scratch operands to
+ * time them on. Half operands make another family: their loads cost differently.
+ */
+function matmulTuneRequest(gpu: Gpu, shape: MatmulShape, epilogue: MatmulEpilogue, halves: { a: boolean; b: boolean }) {
   const { m, n, k } = shape;
   const fallback = matmulDefaultVariant(gpu, shape);
   const vec4 = matmulPlanFor(shape, { swap: leastLoads(shape).swap, tu: 8 }).entry === 'main_vec4';
   const register = vec4 ? ['vec4-8', ...(eightLaneSubgroups(gpu) ? ['sg8', 'sg16'] : [])] : [];
   const candidates = [...new Set([fallback, ...register, ...Object.keys(TILES)])];
   return {
-    family: `matmul${shape.transA ? ' transA' : ''}${shape.transB ? ' transB' : ''}`,
+    family: `matmul${shape.transA ? ' transA' : ''}${shape.transB ? ' transB' : ''}${halves.a ? ' f16A' : ''}${halves.b ? ' f16B' : ''}`,
     shape: `${m}x${k}x${n}`,
     flops: 2 * m * n * k,
     fallback,
@@ -203,12 +222,20 @@ function matmulTuneRequest(gpu: Gpu, shape: MatmulShape, epilogue: MatmulEpilogu
         writeBuffer(gpu, b, new Float32Array(count).map((_, i) => Math.sin(i)));
         return b;
       };
-      const [a, b, c, extra] = [filled(m * k), filled(k * n), filled(m * n), filled(m * n)];
+      // Halves of 0.5 + i/2048 for i < 1024: finite, like any weights.
+      const halved = (count: number) => {
+        const b = storageBuffer(gpu, 'tune scratch', Math.ceil(count / 4) * 8);
+        writeBuffer(gpu, b, new Uint16Array(Math.ceil(count / 4) * 4).map((_, i) => 0x3800 + (i % 1024)));
+        return b;
+      };
+      const [a, b, c, extra] = [halves.a ? halved(m * k) : filled(m * k), halves.b ? halved(k * n) : filled(k * n), filled(m * n), filled(m * n)];
+      const operand = (buffer: GPUBuffer, half: boolean): MatmulOperand => (half ? { half: buffer, offset: 0 } : buffer);
       // The same epilogue kind as the real call, so the chosen pipeline is the one it will use.
       const scratchEpilogue: MatmulEpilogue =
         epilogue.kind === 'gate' ? { ...epilogue, y: extra } : epilogue.kind === 'bias-act' && epilogue.bias ? { ...epilogue, bias: extra } : epilogue;
+      const io = { a: operand(a, halves.a), b: operand(b, halves.b), c };
       return {
-        build: (variant: string) => matmulWithPlan(gpu, shape, { a, b, c }, scratchEpilogue, 'tune matmul', matmulVariantChoice(shape, variant)),
+        build: (variant: string) => matmulWithPlan(gpu, shape, io, scratchEpilogue, 'tune matmul', matmulVariantChoice(shape, variant)),
         release: () => [a, b, c, extra].forEach((buf) => buf.destroy()),
       };
     },
@@ -228,9 +255,15 @@ export function matmulSpec(gpu: Gpu, shape: MatmulShape, io: MatmulBindings, epi
   const extra = epilogue.kind === 'gate' ? epilogue.y : epilogue.kind === 'bias-act' && epilogue.bias ? epilogue.bias : unusedBinding(gpu);
   const shared = plan.subgroups && eightLaneSubgroups(gpu);
   const tiled = plan.tile !== null;
+  const [u, v] = plan.swap ? [io.b, io.a] : [io.a, io.b];
+  for (const o of [u, v]) {
+    if (isHalf(o) && (o.offset % 4 !== 0 || o.offset < 0)) throw new Error(`matmul: a half operand's offset must be a multiple of 4 elements, got ${o.offset}`);
+  }
+  const halfBytes = (o: MatmulOperand) => (isHalf(o) ? 2 : 4);
   return {
-    label: `${label} ${m}x${k}·${k}x${n}`,
+    label: `${label} ${m}x${k}·${k}x${n}${isHalf(io.a) ? ' f16A' : ''}${isHalf(io.b) ? ' f16B' : ''}`,
     shader: tiled ? 'matmul_tiled' : shared ? 'matmul_subgroups' : 'matmul',
+    modules: { ...(isHalf(u) ? { matmul_u: 'matmul_u_half' } : {}), ...(isHalf(v) ? { matmul_v: 'matmul_v_half' } : {}) },
     entry: shared ? 'main_sg' : plan.entry,
     constants: {
       M: m,
@@ -245,10 +278,12 @@ export function matmulSpec(gpu: Gpu, shape: MatmulShape, io: MatmulBindings, epi
       ...(plan.tile ? tileConstants(plan.tile) : { WG: plan.wg }),
       TU: plan.tu,
       ...(plan.entry === 'main_vec4' ? { U_VEC: VEC_CODE[plan.uVec as 'k' | 'outer'], V_VEC: VEC_CODE[plan.vVec as 'k' | 'outer'] } : {}),
+      ...(isHalf(u) ? { U_HALF_AT: u.offset / 4 } : {}),
+      ...(isHalf(v) ? { V_HALF_AT: v.offset / 4 } : {}),
     },
-    bindings: plan.swap ? [io.b, io.a, io.c, extra] : [io.a, io.b, io.c, extra],
+    bindings: [isHalf(u) ? u.half : u, isHalf(v) ? v.half : v, io.c, extra],
     workgroups: plan.workgroups,
     flops: 2 * m * n * k,
-    bytes: 4 * (m * k + k * n + m * n),
+    bytes: halfBytes(io.a) * m * k + halfBytes(io.b) * k * n + 4 * m * n,
   };
 }

@@ -38,6 +38,11 @@ export interface SgdBindings {
   grads: Binding;
   /** The per-step uniform, from `optimizerUniform`. */
   hyper: Binding;
+  /**
+   * Mixed precision: the parameters' f16 copy (kernels/half.ts), written with each update. Needs a
+   * count divisible by 4, as a model's parameter buffer always is.
+   */
+  paramsHalf?: Binding;
 }
 
 export interface AdamBindings extends SgdBindings {
@@ -55,15 +60,16 @@ export function optimizerUniform(gpu: Gpu, label = 'optimizer step'): GPUBuffer 
 export async function sgdStep(gpu: Gpu, shape: { count: number }, io: SgdBindings): Promise<KernelCall> {
   const { count } = shape;
   checkCount(count);
+  checkHalf(count, io.paramsHalf);
   return kernel(gpu, {
-    label: `sgd step [${count}]`,
+    label: `sgd step [${count}]${io.paramsHalf ? ' f16 copy' : ''}`,
     shader: 'sgd',
-    entry: count % 4 === 0 ? 'main_vec4' : 'main',
+    entry: io.paramsHalf ? 'main_vec4_half' : count % 4 === 0 ? 'main_vec4' : 'main',
     constants: { COUNT: count, WG },
-    bindings: [io.params, io.grads, io.hyper],
+    bindings: [io.params, io.grads, io.hyper, ...(io.paramsHalf ? [io.paramsHalf] : [])],
     workgroups: sgdGrid(count % 4 === 0 ? count / 4 : count),
     flops: 2 * count,
-    bytes: 12 * count,
+    bytes: (io.paramsHalf ? 14 : 12) * count,
   });
 }
 
@@ -89,12 +95,13 @@ export function writeSgdStep(gpu: Gpu, hyper: Binding, step: { lr: number }): vo
 export async function adamStep(gpu: Gpu, config: { count: number } & AdamHyperparameters, io: AdamBindings): Promise<KernelCall> {
   const { count, beta1 = ADAM_DEFAULTS.beta1, beta2 = ADAM_DEFAULTS.beta2, epsilon = ADAM_DEFAULTS.epsilon } = config;
   checkCount(count);
+  checkHalf(count, io.paramsHalf);
   if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) throw new Error(`Adam: betas must be in [0, 1), got ${beta1}, ${beta2}`);
   return kernel(gpu, {
-    label: `adam step [${count}]`,
+    label: `adam step [${count}]${io.paramsHalf ? ' f16 copy' : ''}`,
     shader: 'adam',
     // vec4 bindings must cover every element, so four at a time only when they divide the count.
-    entry: count % 4 === 0 ? 'main_vec4' : 'main',
+    entry: io.paramsHalf ? 'main_vec4_half' : count % 4 === 0 ? 'main_vec4' : 'main',
     constants: {
       COUNT: count,
       BETA1: beta1,
@@ -105,10 +112,10 @@ export async function adamStep(gpu: Gpu, config: { count: number } & AdamHyperpa
       ONE_MINUS_BETA2: 1 - beta2,
       WG,
     },
-    bindings: [io.params, io.grads, io.m, io.v, io.hyper],
+    bindings: [io.params, io.grads, io.m, io.v, io.hyper, ...(io.paramsHalf ? [io.paramsHalf] : [])],
     workgroups: linearGrid(count % 4 === 0 ? count / 4 : count, WG),
     flops: 13 * count,
-    bytes: 28 * count,
+    bytes: (io.paramsHalf ? 30 : 28) * count,
   });
 }
 
@@ -127,6 +134,10 @@ export function adamUniformValues(step: { lr: number; t: number } & Omit<AdamHyp
 /** Sets the next `adamStep` dispatch to be step `t` (1 for the first) at learning rate `lr`. */
 export function writeAdamStep(gpu: Gpu, hyper: Binding, step: { lr: number; t: number } & Omit<AdamHyperparameters, 'epsilon'>): void {
   writeBuffer(gpu, hyper, adamUniformValues(step));
+}
+
+function checkHalf(count: number, paramsHalf: Binding | undefined): void {
+  if (paramsHalf && count % 4 !== 0) throw new Error(`optimizer: an f16 copy needs a count divisible by 4, got ${count}`);
 }
 
 function checkCount(count: number): void {

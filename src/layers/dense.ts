@@ -77,7 +77,7 @@ export class Dense implements Layer {
       reads: [x],
       writes: [y],
       build: async (bind) => [
-        await matmul(gpu, { m: batch, n, k }, { a: bind(x), b: params.kernel!, c: bind(y) },
+        await matmul(gpu, { m: batch, n, k }, { a: bind(x), b: ctx.halfParams?.kernel ?? params.kernel!, c: bind(y) },
           { kind: 'bias-act', bias: params.bias!, act: this.epilogueAct }, `${this.name} forward`),
       ],
     });
@@ -92,7 +92,7 @@ export class Dense implements Layer {
         reads: gate ? [dy, gate.y] : [dy],
         writes: [dx],
         build: async (bind) => [
-          await matmul(gpu, { m: batch, n: inF, k: outF, transB: true }, { a: bind(dy), b: params.kernel!, c: bind(dx) },
+          await matmul(gpu, { m: batch, n: inF, k: outF, transB: true }, { a: bind(dy), b: ctx.halfParams?.kernel ?? params.kernel!, c: bind(dx) },
             gate ? { kind: 'gate', y: bind(gate.y), act: gate.act } : { kind: 'none' }, `${this.name} grad input`),
         ],
       });

@@ -1,6 +1,7 @@
 import type { Gpu } from '../gpu/device';
 import type { Program, TensorRef } from '../graph/program';
 import type { Activation } from '../kernels/activation';
+import type { HalfOperand } from '../kernels/matmul';
 
 /** A per-example shape (no batch axis): [features] or [height, width, channels]. */
 export type Shape = readonly number[];
@@ -28,6 +29,11 @@ export interface LayerContext {
   readonly input: Shape;
   readonly output: Shape;
   readonly params: ParamBindings;
+  /**
+   * The layer's tensors in the f16 copy of the parameters, in a mixed-precision training step
+   * (products may read them instead of `params`), else null.
+   */
+  readonly halfParams: Readonly<Record<string, HalfOperand>> | null;
   /** The per-step uniform (step counter, active rows): see shaders/step.wgsl and kernels/step.ts. */
   readonly stepUniform: GPUBuffer;
   /** A stable index of the layer in its model, e.g. to give each dropout layer its own random stream. */

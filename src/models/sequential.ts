@@ -329,12 +329,12 @@ export class Sequential {
   private fitSettings(options: FitOptions): FitSettings {
     const defaults = this.trainDefaults ?? {};
     const pick = <K extends keyof FitSettings>(k: K): FitSettings[K] => (options[k] ?? defaults[k as keyof TrainDefaults] ?? FIT_DEFAULTS[k as keyof typeof FIT_DEFAULTS]) as FitSettings[K];
-    return { epochs: options.epochs, batchSize: pick('batchSize'), optimizer: pick('optimizer'), lr: pick('lr'), seed: pick('seed'), patience: options.patience === undefined ? (defaults.patience ?? null) : options.patience };
+    return { epochs: options.epochs, batchSize: pick('batchSize'), optimizer: pick('optimizer'), lr: pick('lr'), seed: pick('seed'), precision: pick('precision'), patience: options.patience === undefined ? (defaults.patience ?? null) : options.patience };
   }
 
   /** The training loop for these settings: the last one when they match, else a new one. */
   private async trainerFor(runtime: ModelRuntime, data: Dataset, s: FitSettings, fresh: boolean): Promise<Trainer> {
-    const key = JSON.stringify([s.batchSize, s.optimizer, s.lr, s.seed]);
+    const key = JSON.stringify([s.batchSize, s.optimizer, s.lr, s.seed, s.precision ?? 'float32']);
     const current = this.#trainer;
     if (current && !fresh && current.key === key && current.trainer.trainSplit === runtime.upload(data.train, 'train')) return current.trainer;
     current?.trainer.release();

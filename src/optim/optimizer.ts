@@ -12,7 +12,8 @@ import { UsageError } from '../errors';
 export interface Optimizer {
   readonly name: OptimizerKind;
   readonly lr: number;
-  build(params: GPUBuffer, grads: GPUBuffer): Promise<KernelCall>;
+  /** The update's dispatch; with `paramsHalf`, it also rewrites the parameters' f16 copy (mixed precision). */
+  build(params: GPUBuffer, grads: GPUBuffer, paramsHalf?: GPUBuffer | null): Promise<KernelCall>;
   /**
    * The per-step uniform the dispatch reads, and its 16 bytes for update number `t` (1 for the
    * first): the trainer stages them and copies them in before each step's pass.
@@ -39,7 +40,7 @@ export function createOptimizer(gpu: Gpu, kind: OptimizerKind, lr: number, count
     return {
       name: kind,
       lr,
-      build: (params, grads) => sgdStep(gpu, { count }, { params, grads, hyper }),
+      build: (params, grads, paramsHalf) => sgdStep(gpu, { count }, { params, grads, hyper, ...(paramsHalf ? { paramsHalf } : {}) }),
       uniform: hyper,
       uniformValues: () => sgdUniformValues({ lr }),
       state: {},
@@ -51,7 +52,7 @@ export function createOptimizer(gpu: Gpu, kind: OptimizerKind, lr: number, count
   return {
     name: kind,
     lr,
-    build: (params, grads) => adamStep(gpu, { count }, { params, grads, m, v, hyper }),
+    build: (params, grads, paramsHalf) => adamStep(gpu, { count }, { params, grads, m, v, hyper, ...(paramsHalf ? { paramsHalf } : {}) }),
     uniform: hyper,
     uniformValues: (t) => adamUniformValues({ lr, t }),
     state: { m, v },

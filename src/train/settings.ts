@@ -17,10 +17,20 @@ export interface FitSettings {
   seed: number;
   /** Stop when the validation loss has not improved for this many epochs; null: never. */
   patience: number | null;
+  /**
+   * 'float32' (default): every product in f32, bit-compatible with the float64 reference to f32
+   * rounding. 'mixed_float16' (Keras' policy name): the training step's dense layers read an f16
+   * copy of their weights (f32 master weights, f32 arithmetic and activations); see README.
+   */
+  precision?: Precision;
 }
 
+/** The precisions fit() takes by name. */
+export const PRECISIONS = ['float32', 'mixed_float16'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
 /** fit()'s defaults for what a caller leaves out (Keras' for Adam's learning rate). */
-export const FIT_DEFAULTS: Omit<FitSettings, 'epochs'> = { batchSize: 32, optimizer: 'adam', lr: 1e-3, seed: 0, patience: null };
+export const FIT_DEFAULTS: Required<Omit<FitSettings, 'epochs'>> = { batchSize: 32, optimizer: 'adam', lr: 1e-3, seed: 0, patience: null, precision: 'float32' };
 
 /** What is wrong with `s`'s fit settings (as '<field> ...'), or null; for typed errors in every caller. */
 export function fitSettingsProblem(s: Record<string, unknown>): string | null {
@@ -31,6 +41,7 @@ export function fitSettingsProblem(s: Record<string, unknown>): string | null {
   if (!(OPTIMIZERS as readonly unknown[]).includes(s.optimizer)) return `optimizer '${String(s.optimizer)}' must be one of ${OPTIMIZERS.join(', ')}`;
   if (!(whole(s.seed, 0) && (s.seed as number) <= 0xffffffff)) return `seed (${String(s.seed)}) must be a whole number from 0 to 4294967295`;
   if (!(s.patience === null || whole(s.patience, 1))) return `patience (${String(s.patience)}) must be null or a whole number of at least 1`;
+  if (!(s.precision === undefined || (PRECISIONS as readonly unknown[]).includes(s.precision))) return `precision '${String(s.precision)}' must be one of ${PRECISIONS.join(', ')}`;
   return null;
 }
 

@@ -7,7 +7,9 @@ import { DivergedError, UsageError } from '../errors';
 import { compile, type CompiledProgram } from '../graph/compile';
 import type { Program, TensorRef } from '../graph/program';
 import { clearMetrics, decodeMetrics, metricsBuffer, readMetrics, type Metrics, type MetricsBuffer } from '../kernels/metrics';
+import { halfCopyBytes, packHalves } from '../kernels/half';
 import { softmaxXentTrain } from '../kernels/softmax-xent';
+import { encodeCalls, submitCalls, type KernelCall } from '../gpu/kernel';
 import { SubmitFence, type FenceTicket } from './submit-fence';
 import { STEP_UNIFORM_BYTES, stepUniformValues } from '../kernels/step';
 import type { ModelRuntime } from '../models/runtime';
@@ -82,6 +84,8 @@ export class Trainer {
     /** The compiled training step: `calls` are its dispatches, in the order one step runs them. */
     readonly trainProgram: CompiledProgram,
     private readonly trainMetrics: MetricsBuffer,
+    /** Mixed precision: the parameters' f16 copy, and the dispatch that makes it whole from the parameters. */
+    private readonly halfCopy: { buffer: GPUBuffer; pack: KernelCall } | null,
   ) {
     this.fence = new SubmitFence(runtime.gpu, trainMetrics.buffer, trainMetrics.buffer.size);
     this.stepRecords = runtime.gpu.device.createBuffer({
@@ -106,11 +110,12 @@ export class Trainer {
     const trainSplit = runtime.upload(train, 'train');
     const count = model.params.totalElements;
     const grads = storageBuffer(gpu, `${model.name} grads`, count * 4);
-    const buffers = { ...runtime.buffers, grads };
     const classes = model.classes;
     const trainMetrics = metricsBuffer(gpu, classes, { label: 'train metrics' });
     const optimizer = createOptimizer(gpu, settings.optimizer, settings.lr, count);
     const batch = settings.batchSize;
+    const paramsHalf = settings.precision === 'mixed_float16' ? storageBuffer(gpu, `${model.name} f16 copy`, halfCopyBytes(count)) : null;
+    const buffers = { ...runtime.buffers, grads, paramsHalf };
 
     const trainProgram = await compile(gpu, model, buffers, {
       mode: 'train',
@@ -133,12 +138,15 @@ export class Trainer {
           return grad;
         },
         update(program: Program) {
-          program.op({ label: `${optimizer.name} update`, reads: [], writes: [], build: async () => [await optimizer.build(buffers.params, grads)] });
+          program.op({ label: `${optimizer.name} update`, reads: [], writes: [], build: async () => [await optimizer.build(buffers.params, grads, paramsHalf)] });
         },
       },
     });
+    // The copy is whole from the start, for callers that run trainProgram's calls themselves (the profiler).
+    const halfCopy = paramsHalf ? { buffer: paramsHalf, pack: await packHalves(gpu, { count }, { src: buffers.params, dst: paramsHalf }) } : null;
+    if (halfCopy) submitCalls(gpu, [halfCopy.pack]);
     await gpu.settle(`building ${model.name}'s training step`);
-    return new Trainer(runtime, settings, trainSplit, grads, optimizer, trainProgram, trainMetrics);
+    return new Trainer(runtime, settings, trainSplit, grads, optimizer, trainProgram, trainMetrics, halfCopy);
   }
 
   private get gpu(): Gpu {
@@ -215,7 +223,7 @@ export class Trainer {
     let s = first;
     while (s < steps) {
       const end = Math.min(steps, (Math.floor(s / STEPS_PER_FLUSH) + 1) * STEPS_PER_FLUSH);
-      const ticket = this.recordSteps(s, end, epoch);
+      const ticket = this.recordSteps(s, end, epoch, s === first);
       s = end;
       // Wait for the previous group while this one runs: the queue stays fed, and bounded.
       if (previous) {
@@ -255,8 +263,10 @@ export class Trainer {
    * scope; the fence goes last. Each step's uniforms (the step's and the optimiser's) are staged for
    * the whole group with one write, and copied into place before the step's pass: commands run in
    * order, so each pass sees its own. No await: nothing else runs on this thread in between.
+   * An epoch's first group first makes the f16 copy whole (mixed precision): the parameters may have
+   * been written since the last update (weights loaded, a state imported); the updates keep it so.
    */
-  private recordSteps(from: number, to: number, epoch: number): FenceTicket {
+  private recordSteps(from: number, to: number, epoch: number, epochStart: boolean): FenceTicket {
     const { gpu, settings } = this;
     const n = this.trainSplit.count;
     const batch = settings.batchSize;
@@ -270,6 +280,11 @@ export class Trainer {
       }
       gpu.device.queue.writeBuffer(this.stepRecords, 0, records);
       const encoder = gpu.device.createCommandEncoder();
+      if (epochStart && this.halfCopy) {
+        const pass = encoder.beginComputePass();
+        encodeCalls(pass, [this.halfCopy.pack]);
+        pass.end();
+      }
       for (let s = from; s < to; s++) {
         const at = (s - from) * STEP_RECORD_WORDS * 4;
         encoder.copyBufferToBuffer(this.stepRecords, at, this.runtime.buffers.step, 0, STEP_UNIFORM_BYTES);
@@ -358,11 +373,12 @@ export class Trainer {
     this.optimizer.release();
     this.fence.release();
     for (const b of [this.grads, this.trainMetrics.buffer, this.stepRecords]) b.destroy();
+    this.halfCopy?.buffer.destroy();
   }
 }
 
 /** The fit settings a training loop needs. */
-export type TrainerSettings = Pick<FitSettings, 'batchSize' | 'optimizer' | 'lr' | 'seed'>;
+export type TrainerSettings = Pick<FitSettings, 'batchSize' | 'optimizer' | 'lr' | 'seed' | 'precision'>;
 
 /**
  * A batch must fit in the training examples. Pure, so the command line checks it before acquiring

@@ -346,6 +346,7 @@ describe('models and data that do not fit', () => {
       [{ epochs: 1, optimizer: 'rmsprop' }, /optimizer 'rmsprop'/],
       [{ epochs: 1, seed: -1 }, /seed \(-1\)/],
       [{ epochs: 1, patience: 0 }, /patience \(0\)/],
+      [{ epochs: 1, precision: 'float16' }, /precision 'float16' must be one of float32, mixed_float16/],
     ];
     const calls = await gpuCallsDuring(gpu(), async () => {
       for (const [options, pattern] of cases) await expectRejects(model.fit(data, options as never), UsageError, pattern);

@@ -378,7 +378,7 @@ describe('stopping and resuming', () => {
     expect(ck.epoch).toBe(1);
     expect(ck.history).toHaveLength(1);
     expect(ck.state.epochProgress?.step).toBe(history.interruptedAt!.step);
-    expect(ck.fit).toEqual({ ...RUN, patience: null });
+    expect(ck.fit).toEqual({ ...RUN, patience: null, precision: 'float32' });
     expect(ck.data).toEqual(makeData().settings);
     await ck.model.compile(gpu(), { seed: 12345 }); // the checkpoint's weights win over this seed
     const resumed = await ck.model.fit(createDataset(ARRAYS, ck.data), { ...ck.fit, history: ck.history, resume: ck.state });
@@ -404,6 +404,32 @@ describe('stopping and resuming', () => {
     const resumed = await ck.model.fit(createDataset(ARRAYS, ck.data), { ...ck.fit, history: ck.history, resume: ck.state });
     sameRecords(reference.history.epochs, resumed.epochs);
     expect(sameBits(await ck.model.getWeights(), reference.weights)).toBe(true);
+    ck.model.release();
+  });
+
+  it('mixed_float16: a run resumed mid-epoch from its checkpoint ends bit-identical to an uninterrupted one; losses near float32\'s, not equal', async () => {
+    const mixed = { ...RUN, precision: 'mixed_float16' } as const;
+    const whole = await fresh();
+    const uninterrupted = await whole.fit(makeData(), mixed);
+    const weights = await whole.getWeights();
+    whole.release();
+    const losses = (h: History) => h.epochs.map((e) => e.loss);
+    // f16 weights move the losses by about f16's precision, far less than training moves them.
+    losses(uninterrupted).forEach((l, i) => {
+      expect(l).not.toBe(reference.history.epochs[i]!.loss);
+      expect(Math.abs(l - reference.history.epochs[i]!.loss) / l).toBeLessThan(0.02);
+    });
+
+    const m = await fresh();
+    const controller = new AbortController();
+    await m.fit(makeData(), { ...mixed, signal: controller.signal, callbacks: { onBatchEnd: (p) => (p.epoch === 2 && p.step >= 8 ? controller.abort() : undefined) } });
+    const ck = loadCheckpoint(await m.checkpoint());
+    m.release();
+    expect(ck.fit.precision).toBe('mixed_float16');
+    await ck.model.compile(gpu());
+    const resumed = await ck.model.fit(createDataset(ARRAYS, ck.data), { ...ck.fit, history: ck.history, resume: ck.state });
+    sameRecords(uninterrupted.epochs, resumed.epochs);
+    expect(sameBits(await ck.model.getWeights(), weights), 'weights after resuming vs the uninterrupted mixed run').toBe(true);
     ck.model.release();
   });
 

@@ -1,7 +1,9 @@
 /**
  * Finite-difference gradient check of every backward kernel, through whole training programs:
  * the GPU's parameter gradients after one compiled training step must match central differences
- * of the float64 oracle's loss, for every parameter of small networks at awkward sizes.
+ * of the float64 oracle's loss, for every parameter of small networks at awkward sizes. In mixed
+ * precision the step reads the dense layers' weights from their f16 copy, so its gradients are those
+ * at the weights rounded to f16: the oracle takes them there, and a step that ignored the copy fails.
  */
 import { describe, expect, it } from 'vitest';
 import { readF32, storageBuffer } from '../../src/gpu/buffers';
@@ -21,7 +23,9 @@ import { Flatten } from '../../src/layers/flatten';
 import { MaxPool2d } from '../../src/layers/maxpool2d';
 import { Sequential } from '../../src/models/sequential';
 import { initializeParams } from '../../src/models/runtime';
+import { halfCopyBytes, packHalves } from '../../src/kernels/half';
 import { useGpu } from '../support/gpu';
+import { floatToHalf, halfToFloat } from '../support/half';
 import { testRng } from '../support/random';
 import { networkLossRef } from '../oracle/network';
 
@@ -92,10 +96,14 @@ const NETWORKS: { name: string; build: () => Sequential }[] = [
   },
 ];
 
+/** The networks and row counts checked in mixed precision too (it changes only the dense layers). */
+const MIXED = new Set(['tiny-mlp 3', 'tiny-cnn 2']);
+
 describe('gradient check through a compiled training step', () => {
   for (const { name, build } of NETWORKS) {
-    for (const rows of [3, 2]) {
-      it(`${name}, ${rows} of 3 rows active`, async () => {
+    for (const [rows, mixed] of [[3, false], [2, false], [3, true], [2, true]] as const) {
+      if (mixed && !MIXED.has(`${build().name} ${rows}`)) continue;
+      it(`${name}, ${rows} of 3 rows active${mixed ? ', mixed_float16' : ''}`, async () => {
         const g = gpu();
         const { seed, next } = testRng();
         const model = build();
@@ -112,6 +120,7 @@ describe('gradient check through a compiled training step', () => {
           grads: storageBuffer(g, 'grads', count * 4),
           step: stepUniform(g),
           affine: storageBuffer(g, 'affine', 8 * pixels, affineWords(affine)),
+          paramsHalf: mixed ? storageBuffer(g, 'f16 copy', halfCopyBytes(count)) : null,
         };
         const metrics = metricsBuffer(g, model.classes);
         const program = await compile(g, model, buffers, {
@@ -154,6 +163,7 @@ describe('gradient check through a compiled training step', () => {
         for (let attempt = 0; ; attempt++) {
           const initSeed = (seed + attempt) >>> 0;
           await initializeParams(g, model, buffers.params, initSeed);
+          if (buffers.paramsHalf) submitCalls(g, [await packHalves(g, { count }, { src: buffers.params, dst: buffers.paramsHalf })]);
           const draw = { seed: initSeed, step: 7 };
           writeStepUniform(g, buffers.step, { step: draw.step, batchStart: 0, rows, seed: initSeed });
           resetMetrics(g, metrics);
@@ -161,6 +171,13 @@ describe('gradient check through a compiled training step', () => {
           const [params, grads, m] = await Promise.all([readF32(g, buffers.params, count), readF32(g, buffers.grads, count), readMetrics(g, metrics)]);
 
           const p64 = Float64Array.from(params);
+          // Mixed precision: the gradients are those at the dense kernels' f16 values (biases stay f32).
+          if (mixed) {
+            for (const e of model.params.entries) {
+              if (model.layers[e.layer]!.type !== 'dense' || e.spec.name !== 'kernel') continue;
+              for (let i = e.offset; i < e.offset + e.count; i++) p64[i] = halfToFloat(floatToHalf(params[i]!));
+            }
+          }
           const loss = (p: Float64Array) => networkLossRef(model, p, x, labels, batch, rows, draw);
           // A ReLU input within float32's noise of 0 may be on one side on the GPU and on the other
           // in float64 (or crossed by the differences' step): the check would compare two different
@@ -198,7 +215,7 @@ describe('gradient check through a compiled training step', () => {
         }
         program.release();
         data.release();
-        for (const b of [buffers.params, buffers.grads, buffers.step, buffers.affine, metrics.buffer]) b.destroy();
+        for (const b of [buffers.params, buffers.grads, buffers.step, buffers.affine, metrics.buffer, buffers.paramsHalf]) b?.destroy();
       });
     }
   }
