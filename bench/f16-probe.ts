@@ -7,7 +7,8 @@
  * Times the in-tree matmul() at the seed models' products that read weights (forward: B = W; input
  * gradient: B = Wᵀ), once with W in f32 and once from packed halves, with the same plan (tuning off:
  * the cost model's), and with the f32 W holding the very halves, so both must give the same bits
- * (checked). Rounds alternate between the two; best round of each.
+ * (checked). Rounds alternate between the two; best round of each. The weight gradients (A = Xᵀ)
+ * run too, with X from halves: what f16 copies of the activations would give (not implemented).
  *
  * Run: npx vite-node bench/f16-probe.ts          (first argument 'all': every shape, else the mlp's)
  *
@@ -36,35 +37,39 @@ function randomHalves(count: number, seed: number): { bits: Uint16Array; values:
   return { bits, values };
 }
 
-const MLP: [string, MatmulShape][] = [
-  ['mlp dense_1 forward', { m: 256, n: 512, k: 784 }],
-  ['mlp dense_2 forward', { m: 256, n: 256, k: 512 }],
-  ['mlp dense_2 grad input', { m: 256, n: 512, k: 256, transB: true }],
-  ['mlp dense_3 forward', { m: 256, n: 128, k: 256 }],
-  ['mlp dense_3 grad input', { m: 256, n: 256, k: 128, transB: true }],
+/** [what, shape, the operand read from halves]. */
+const MLP: [string, MatmulShape, 'a' | 'b'][] = [
+  ['mlp dense_1 forward', { m: 256, n: 512, k: 784 }, 'b'],
+  ['mlp dense_2 forward', { m: 256, n: 256, k: 512 }, 'b'],
+  ['mlp dense_2 grad input', { m: 256, n: 512, k: 256, transB: true }, 'b'],
+  ['mlp dense_3 forward', { m: 256, n: 128, k: 256 }, 'b'],
+  ['mlp dense_3 grad input', { m: 256, n: 256, k: 128, transB: true }, 'b'],
+  ['mlp dense_1 grad kernel', { m: 784, n: 512, k: 256, transA: true }, 'a'],
+  ['mlp dense_2 grad kernel', { m: 512, n: 256, k: 256, transA: true }, 'a'],
 ];
-const OTHERS: [string, MatmulShape][] = [
-  ['one-hidden dense_1 forward', { m: 32, n: 128, k: 784 }],
-  ['cnn dense_1 forward', { m: 64, n: 256, k: 1568 }],
-  ['1024³', { m: 1024, n: 1024, k: 1024 }],
+const OTHERS: [string, MatmulShape, 'a' | 'b'][] = [
+  ['one-hidden dense_1 forward', { m: 32, n: 128, k: 784 }, 'b'],
+  ['one-hidden dense_1 grad kernel', { m: 784, n: 128, k: 32, transA: true }, 'a'],
+  ['cnn dense_1 forward', { m: 64, n: 256, k: 1568 }, 'b'],
+  ['1024³', { m: 1024, n: 1024, k: 1024 }, 'b'],
 ];
 
 const gpu = await requestGpu();
 console.log(describeGpu(gpu));
 const ROUNDS = 7;
 
-for (const [what, shape] of process.argv[2] === 'all' ? [...MLP, ...OTHERS] : MLP) {
+for (const [what, shape, halved] of process.argv[2] === 'all' ? [...MLP, ...OTHERS] : MLP) {
   const { m, n, k } = shape;
-  const A = randomHalves(m * k, 1);
-  const W = randomHalves(k * n, 2);
   const buffer = (label: string, data: ArrayBufferView) => storageBuffer(gpu, label, data.byteLength, data);
-  const a = buffer('a', A.values);
-  const w32 = buffer('w', W.values);
-  const w16 = buffer('w halves', new Uint32Array(W.bits.buffer, 0, Math.ceil(W.bits.length / 2)));
+  const [A, B] = [randomHalves(m * k, 1), randomHalves(k * n, 2)];
+  const H = halved === 'a' ? A : B;
+  const other = buffer('f32 operand', (halved === 'a' ? B : A).values);
+  const f32 = buffer('f32', H.values);
+  const f16 = buffer('halves', new Uint32Array(H.bits.buffer, 0, Math.ceil(H.bits.length / 2)));
   const runs: [string, KernelCall, GPUBuffer][] = [];
-  for (const [name, b] of [['f32 W', w32], ['f16 W', { half: w16, offset: 0 }]] as const) {
+  for (const [name, op] of [['f32', f32], ['f16', { half: f16, offset: 0 }]] as const) {
     const c = storageBuffer(gpu, name, m * n * 4);
-    runs.push([name, await matmul(gpu, shape, { a, b, c }), c]);
+    runs.push([name, await matmul(gpu, shape, halved === 'a' ? { a: op, b: other, c } : { a: other, b: op, c }), c]);
   }
   const best = new Map<string, { ms: number; cpu: number }>();
   const repeats = Math.max(2, Math.min(40, Math.round(4e8 / (2 * m * n * k))));
@@ -86,11 +91,11 @@ for (const [what, shape] of process.argv[2] === 'all' ? [...MLP, ...OTHERS] : ML
       best.set(name, { ms: Math.min(ms, b?.ms ?? Infinity), cpu: Math.min(cpu, b?.cpu ?? Infinity) });
     }
   }
-  const [f32, f16] = await Promise.all(runs.map(([, , c]) => readF32(gpu, c)));
-  const same = f16!.every((x, i) => Object.is(x, f32![i]));
-  const [t32, t16] = [best.get('f32 W')!, best.get('f16 W')!];
+  const [out32, out16] = await Promise.all(runs.map(([, , c]) => readF32(gpu, c)));
+  const same = out16!.every((x, i) => Object.is(x, out32![i]));
+  const [t32, t16] = [best.get('f32')!, best.get('f16')!];
   console.log(
-    `${what.padEnd(28)} ${`${m}x${k}·${k}x${n}${shape.transB ? 'ᵀ' : ''}`.padEnd(18)} ` +
+    `${what.padEnd(30)} ${`${m}x${k}·${k}x${n}`.padEnd(19)} f16 ${halved.toUpperCase()}  ` +
     `f32 ${t32.ms.toFixed(2).padStart(7)} ms  f16 ${t16.ms.toFixed(2).padStart(7)} ms  ${(t32.ms / t16.ms).toFixed(2)}x wall, ${(t32.cpu / t16.cpu).toFixed(2)}x CPU  ${same ? 'same bits' : 'DIFFERENT BITS'}`,
   );
 }
