@@ -8,7 +8,8 @@
  * gradient: B = Wᵀ), once with W in f32 and once from packed halves, with the same plan (tuning off:
  * the cost model's), and with the f32 W holding the very halves, so both must give the same bits
  * (checked). Rounds alternate between the two; best round of each. The weight gradients (A = Xᵀ)
- * run too, with X from halves: what f16 copies of the activations would give (not implemented).
+ * run too, with X from halves: what f16 copies of the activations would give (tried, not kept:
+ * bench/NOTES.md).
  *
  * Run: npx vite-node bench/f16-probe.ts          (first argument 'all': every shape, else the mlp's)
  *

@@ -4,7 +4,7 @@
  * (interleaved runs see the same load) or under `perf record`. Prints the step's dispatches, then
  * per repeat the wall and CPU ms per step, then the medians.
  *
- * Run: npx vite-node bench/step-probe.ts [model] [steps] [repeats]   (default one-hidden 400 5)
+ * Run: npx vite-node bench/step-probe.ts [model] [steps] [repeats] [precision]   (default one-hidden 400 5 float32)
  */
 import { loadFashionMnistFromDisk } from '../src/node';
 import { requestGpu } from '../src/gpu/device';
@@ -13,8 +13,9 @@ import { ModelRuntime } from '../src/models/runtime';
 import { seedModel } from '../src/models/seed-models';
 import { Trainer } from '../src/train/trainer';
 import { cpuMs, median } from '../src/bench/stats';
+import type { Precision } from '../src/train/settings';
 
-const [name = 'one-hidden', stepsArg = '400', repeatsArg = '5'] = process.argv.slice(2);
+const [name = 'one-hidden', stepsArg = '400', repeatsArg = '5', precision = 'float32'] = process.argv.slice(2);
 const steps = Number(stepsArg);
 const repeats = Number(repeatsArg);
 const seed = seedModel(name);
@@ -25,7 +26,7 @@ const gpu = await requestGpu();
 const dataset = createDataset(data, { preprocessing: seed.data.preprocessing, trainLimit: steps * batch, testLimit: 100 });
 const runtime = await ModelRuntime.create(gpu, seed.build(), 1, null);
 runtime.setAffine(dataset.affine);
-const trainer = await Trainer.create(runtime, dataset.train, { batchSize: batch, lr: seed.fit.lr, optimizer: seed.fit.optimizer, seed: 1 });
+const trainer = await Trainer.create(runtime, dataset.train, { batchSize: batch, lr: seed.fit.lr, optimizer: seed.fit.optimizer, seed: 1, precision: precision as Precision });
 console.log(`${name} batch ${batch}: ${trainer.trainProgram.calls.length} dispatches: ${trainer.trainProgram.calls.map((c) => c.label).join(' | ')}`);
 await trainer.trainEpoch(0);
 const wall: number[] = [];

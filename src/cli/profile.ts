@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import {
   byLayer, byShader, createDataset, describeGpu, tuningChoices, groupProfile, medianProfile, profileTable, profileTrainingStep, PROFILE_REPEATS, PROFILE_WARMUP,
-  PROFILE_WARMUP_STEPS, textTable, type ProfileMethod,
+  PROFILE_WARMUP_STEPS, textTable, type Precision, type ProfileMethod,
 } from '../index';
 import { oneOf, positiveInt } from './args';
 import { loadData, resolveModel, withGpu } from './context';
-import { batchOption, dataOption, modelOption, seedOption } from './options';
+import { batchOption, dataOption, modelOption, precisionOption, seedOption } from './options';
 import { noTuneOption, setUpTuning, tuneOption, tuningSummary, tuningTable, type TuneFlags } from './tune';
 
 interface ProfileFlags extends TuneFlags {
@@ -20,6 +20,7 @@ interface ProfileFlags extends TuneFlags {
   json?: boolean;
   data?: string;
   seed?: number;
+  precision?: Precision;
 }
 
 /**
@@ -41,6 +42,7 @@ export function registerProfile(program: Command): void {
     .option('--json', 'print the profile as one JSON object')
     .addOption(dataOption())
     .addOption(seedOption())
+    .addOption(precisionOption())
     .addOption(tuneOption())
     .addOption(noTuneOption())
     .action(async (flags: ProfileFlags) => {
@@ -53,7 +55,7 @@ export function registerProfile(program: Command): void {
       seed.build().checkFits(createDataset(data), batch);
       await withGpu(say, async (gpu) => {
         const { profile: measured, trainStepMs, dispatches } = await profileTrainingStep(
-          gpu, seed.build(), data, { batchSize: batch, lr: d.lr, optimizer: d.optimizer, seed: flags.seed ?? d.seed, preprocessing: seed.preprocessing },
+          gpu, seed.build(), data, { batchSize: batch, lr: d.lr, optimizer: d.optimizer, seed: flags.seed ?? d.seed, precision: flags.precision ?? d.precision, preprocessing: seed.preprocessing },
           { repeats: flags.repeats, warmup: flags.warmup, method: flags.method },
         );
         const profile = flags.median ? medianProfile(measured) : measured;

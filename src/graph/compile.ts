@@ -4,7 +4,6 @@ import { encodeCalls, type KernelCall } from '../gpu/kernel';
 import { mebibytes } from '../gpu/buffers';
 import { activationBackward } from '../kernels/activation';
 import { gatherBatch } from '../kernels/gather';
-import { packHalves } from '../kernels/half';
 import type { GpuSplit } from '../data/gpu-dataset';
 import { sizeOf, type Gate, type LayerContext } from '../layers/layer';
 import type { Sequential } from '../models/sequential';
@@ -88,8 +87,6 @@ interface Walk {
   readonly program: Program;
   readonly batch: number;
   readonly fusion: FusionPlan;
-  /** Mixed precision: the f16 copies of layers' inputs, by layer index (see forward). */
-  readonly halfInputs: Map<number, TensorRef>;
   context(i: number): LayerContext;
 }
 
@@ -143,7 +140,6 @@ export async function compile(gpu: Gpu, model: Sequential, buffers: ModelBuffers
 function walker(gpu: Gpu, model: Sequential, buffers: ModelBuffers, program: Program, batch: number, fusion: FusionPlan): Walk {
   const { layers, shapes } = model;
   const scratch = new Map<string, TensorRef>();
-  const halfInputs = new Map<number, TensorRef>();
   return {
     gpu,
     model,
@@ -151,7 +147,6 @@ function walker(gpu: Gpu, model: Sequential, buffers: ModelBuffers, program: Pro
     program,
     batch,
     fusion,
-    halfInputs,
     context: (i) => ({
       gpu,
       program,
@@ -160,7 +155,6 @@ function walker(gpu: Gpu, model: Sequential, buffers: ModelBuffers, program: Pro
       output: shapes[i + 1]!,
       params: layerBindings(model.params, i, buffers.params),
       halfParams: buffers.paramsHalf ? layerHalves(model.params, i, buffers.paramsHalf) : null,
-      halfInput: halfInputs.get(i) ?? null,
       stepUniform: buffers.step,
       index: i,
       inputDropout: fusion.inputDropout(i),
@@ -193,30 +187,14 @@ function gatherOp({ gpu, program, batch, buffers, model }: Walk, data: GpuSplit)
   return { x, labels };
 }
 
-/**
- * The forward walk. acts[i] is layer i's input; a layer skipped here shares its input's tensor. In
- * mixed precision a layer that reads an f16 copy of its input gets one, made by an op of its own
- * right before it (when the input's values come in whole groups of four, as the copy needs).
- */
+/** The forward walk. acts[i] is layer i's input; a layer skipped here shares its input's tensor. */
 function forward(walk: Walk, x: TensorRef, training: boolean): TensorRef[] {
-  const { gpu, model, program, batch, fusion, buffers } = walk;
+  const { model, program, batch, fusion } = walk;
   const acts: TensorRef[] = [x];
   model.layers.forEach((layer, i) => {
     if (fusion.skipped(i)) {
       acts.push(acts[i]!);
       return;
-    }
-    const count = batch * sizeOf(model.shapes[i]!);
-    if (training && buffers.paramsHalf && layer.readsHalfInput && count % 4 === 0) {
-      const input = acts[i]!;
-      const copy = program.tensor(`${layer.name} input f16`, count * 2);
-      program.op({
-        label: `${layer.name} input f16 copy`,
-        reads: [input],
-        writes: [copy],
-        build: async (bind) => [await packHalves(gpu, { count }, { src: bind(input), dst: bind(copy) }, `${layer.name} input f16 copy`)],
-      });
-      walk.halfInputs.set(i, copy);
     }
     const y = program.tensor(`${layer.name} output`, batch * sizeOf(model.shapes[i + 1]!) * 4);
     layer.forward(walk.context(i), acts[i]!, y, training);

@@ -5,7 +5,6 @@
  */
 import type { Gpu } from '../gpu/device';
 import { kernel, linearGrid, type Binding, type KernelCall } from '../gpu/kernel';
-import type { HalfOperand } from './matmul';
 
 const WG = 256;
 
@@ -14,17 +13,12 @@ export function halfCopyBytes(count: number): number {
   return count * 2;
 }
 
-/** A whole tensor's f16 copy (a program tensor's binding) as a matmul operand. */
-export function halfOperand(copy: GPUBufferBinding): HalfOperand {
-  return { half: copy.buffer, offset: (copy.offset ?? 0) / 2 };
-}
-
 /** dst = the f16 copy of src's first `count` values (count divisible by 4); values past ±65504 saturate. */
-export function packHalves(gpu: Gpu, shape: { count: number }, io: { src: Binding; dst: Binding }, label = 'f16 copy'): Promise<KernelCall> {
+export function packHalves(gpu: Gpu, shape: { count: number }, io: { src: Binding; dst: Binding }): Promise<KernelCall> {
   const { count } = shape;
   if (!Number.isInteger(count) || count < 4 || count % 4 !== 0) throw new Error(`packHalves: count must be a positive multiple of 4, got ${count}`);
   return kernel(gpu, {
-    label: `${label} [${count}]`,
+    label: `f16 copy [${count}]`,
     shader: 'half',
     entry: 'main',
     constants: { COUNT4: count / 4, WG },

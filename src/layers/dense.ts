@@ -1,6 +1,5 @@
 import { ShapeError } from '../errors';
 import { ACTIVATIONS, type Activation } from '../kernels/activation';
-import { halfOperand } from '../kernels/half';
 import { matmul } from '../kernels/matmul';
 import { sumRows, sumRowsScratchBytes } from '../kernels/reduce';
 import type { BackwardContext, Layer, LayerContext, ParamSpec, Shape } from './layer';
@@ -43,8 +42,6 @@ export class Dense implements Layer {
     return { type: this.type, name: this.name, units: this.units, activation: this.activation };
   }
 
-  readonly readsHalfInput = true;
-
   fusesInputGate(): boolean {
     return true;
   }
@@ -75,13 +72,12 @@ export class Dense implements Layer {
   forward(ctx: LayerContext, x: TensorRef, y: TensorRef): void {
     const { gpu, batch, params } = ctx;
     const [k, n] = [ctx.input[0]!, this.units];
-    const { halfInput } = ctx;
     ctx.program.op({
       label: `${this.name} forward`,
-      reads: [halfInput ?? x],
+      reads: [x],
       writes: [y],
       build: async (bind) => [
-        await matmul(gpu, { m: batch, n, k }, { a: halfInput ? halfOperand(bind(halfInput)) : bind(x), b: ctx.halfParams?.kernel ?? params.kernel!, c: bind(y) },
+        await matmul(gpu, { m: batch, n, k }, { a: bind(x), b: ctx.halfParams?.kernel ?? params.kernel!, c: bind(y) },
           { kind: 'bias-act', bias: params.bias!, act: this.epilogueAct }, `${this.name} forward`),
       ],
     });
@@ -104,13 +100,12 @@ export class Dense implements Layer {
     const biasShape = { rows: batch, cols: outF };
     const sumBias = !ctx.biasGradDone;
     const partial = sumBias && sumRowsScratchBytes(biasShape) > 0 ? ctx.scratch('bias grad partial sums', sumRowsScratchBytes(biasShape)) : null;
-    const { halfInput } = ctx;
     ctx.program.op({
       label: `${this.name} grad params`,
-      reads: [halfInput ?? x, dy],
+      reads: [x, dy],
       writes: partial ? [partial] : [],
       build: async (bind) => [
-        await matmul(gpu, { m: inF, n: outF, k: batch, transA: true }, { a: halfInput ? halfOperand(bind(halfInput)) : bind(x), b: bind(dy), c: grads.kernel! },
+        await matmul(gpu, { m: inF, n: outF, k: batch, transA: true }, { a: bind(x), b: bind(dy), c: grads.kernel! },
           { kind: 'none' }, `${this.name} grad kernel`),
         ...(sumBias ? await sumRows(gpu, biasShape, { x: bind(dy), out: grads.bias!, ...(partial ? { scratch: bind(partial) } : {}) }) : []),
       ],

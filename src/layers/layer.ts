@@ -34,11 +34,6 @@ export interface LayerContext {
    * (products may read them instead of `params`), else null.
    */
   readonly halfParams: Readonly<Record<string, HalfOperand>> | null;
-  /**
-   * An f16 copy of the layer's input, in a mixed-precision training step, for layers that
-   * `readsHalfInput`: their products read it instead of x. Else null.
-   */
-  readonly halfInput: TensorRef | null;
   /** The per-step uniform (step counter, active rows): see shaders/step.wgsl and kernels/step.ts. */
   readonly stepUniform: GPUBuffer;
   /** A stable index of the layer in its model, e.g. to give each dropout layer its own random stream. */
@@ -118,8 +113,6 @@ export interface Layer {
    * `bias` [units]), in the order they take in the model's parameter buffer; [] for none.
    */
   paramSpecs(input: Shape): ParamSpec[];
-  /** True when, in mixed precision, the layer's products read an f16 copy of its input (LayerContext.halfInput). */
-  readonly readsHalfInput?: boolean;
   /** True when the layer's output is its input, reinterpreted (flatten): no op, no memory. */
   readonly aliasesInput?: boolean;
   /** True when backward can fold an activation gradient into the dx it writes, for this input shape. */

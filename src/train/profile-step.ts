@@ -25,7 +25,7 @@ export interface StepProfile {
 }
 
 /** The training settings a profiled step uses. */
-export type ProfileSettings = Pick<FitSettings, 'batchSize' | 'optimizer' | 'lr' | 'seed'> & { preprocessing: Preprocessing };
+export type ProfileSettings = Pick<FitSettings, 'batchSize' | 'optimizer' | 'lr' | 'seed' | 'precision'> & { preprocessing: Preprocessing };
 
 /**
  * The GPU time of every dispatch of one training step of `model` (`wgml profile` and the demo's
