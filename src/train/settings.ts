@@ -27,6 +27,7 @@ export interface FitSettings {
 
 /** The precisions fit() takes by name. */
 export const PRECISIONS = ['float32', 'mixed_float16'] as const;
+/** 'float32', or 'mixed_float16' (dense layers train on an f16 copy of their weights); see FitSettings.precision. */
 export type Precision = (typeof PRECISIONS)[number];
 
 /** fit()'s defaults for what a caller leaves out (Keras' for Adam's learning rate). */

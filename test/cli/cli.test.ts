@@ -26,6 +26,8 @@ describe('wgml command line', { timeout: 600_000 }, () => {
     [['train', '--model', 'cnn', '--batch-size', '0'], /--batch-size must be a whole number of at least 1/],
     [['train', '--model', 'cnn', '--epochs', '0'], /--epochs must be a whole number of at least 1/],
     [['train', '--model', 'cnn', '--optimizer', 'rmsprop'], /--optimizer must be one of sgd, adam/],
+    [['train', '--model', 'cnn', '--precision', 'float16'], /--precision must be one of float32, mixed_float16, got 'float16'/],
+    [['train', '--resume', '/nonexistent/run', '--precision', 'mixed_float16'], /--precision cannot change a resumed run/],
     [['train', '--model', 'cnn', '--frobnicate'], /unknown option '--frobnicate'/],
     [['train'], /required option '-m, --model <name>' not specified/],
     [['train', '--model', 'mlp', '--data', '/nonexistent/fashion'], /\/nonexistent\/fashion/],
