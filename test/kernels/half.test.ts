@@ -19,15 +19,23 @@ import { randomF32, testRng } from '../support/random';
 
 const gpu = useGpu();
 
-/** Every half in `words` (two per u32) is a nearest half of `values` (either one at a tie). */
-function expectNearestHalves(words: Uint32Array, values: ArrayLike<number>, what: string): void {
+/**
+ * Every half in `words` (two per u32) is one of the two halves around the value of `values` it
+ * holds (the value itself where it is one), or zero for a value in f16's subnormal range: WGSL
+ * leaves the rounding of pack2x16float to the implementation and lets it flush subnormals. lavapipe
+ * rounds to nearest; SwiftShader rounds subnormal halves toward zero (0x807e for -7.54e-6, whose
+ * nearest half is 0x807f).
+ */
+function expectNeighbourHalves(words: Uint32Array, values: ArrayLike<number>, what: string): void {
   for (let i = 0; i < values.length; i++) {
     const bits = (words[i >> 1]! >>> (16 * (i & 1))) & 0xffff;
     const x = Math.max(-65504, Math.min(65504, values[i]!));
-    const want = floatToHalf(x);
-    if (bits === want) continue;
-    const tie = Math.abs(halfToFloat(bits) - x) === Math.abs(halfToFloat(want) - x);
-    expect(tie, `${what}: value ${i} = ${values[i]} became half ${bits.toString(16)}, nearest is ${want.toString(16)}`).toBe(true);
+    const h = halfToFloat(bits);
+    if (h === x) continue;
+    const spacing = Math.abs(x) < 2 ** -14 ? 2 ** -24 : 2 ** (Math.floor(Math.log2(Math.abs(x))) - 10);
+    const neighbour = Math.abs(h - x) < spacing && (h === 0 || Math.sign(h) === Math.sign(x));
+    const flushed = h === 0 && Math.abs(x) < 2 ** -14;
+    expect(neighbour || flushed, `${what}: value ${i} = ${values[i]} became half ${bits.toString(16)} (${h}); the nearest is ${floatToHalf(x).toString(16)}`).toBe(true);
   }
 }
 
@@ -38,14 +46,14 @@ function wideValues(next: () => number, count: number): Float32Array<ArrayBuffer
 
 describe('packHalves', () => {
   for (const count of [4, 1028, 100_004]) {
-    it(`${count} values, each to its nearest half`, async () => {
+    it(`${count} values, each to a half around it`, async () => {
       const g = gpu();
       const { seed, next } = testRng();
       const values = wideValues(next, count);
       const dst = storageBuffer(g, 'f16 copy', halfCopyBytes(count), new Uint32Array(count / 2).fill(0xdeadbeef));
       const call = await packHalves(g, { count }, { src: bufferFrom(g, 'src', values), dst });
       const words = await checked(g, async () => (submitCalls(g, [call]), readU32(g, dst)));
-      expectNearestHalves(words, values, `seed ${seed}`);
+      expectNeighbourHalves(words, values, `seed ${seed}`);
     });
   }
 
@@ -124,7 +132,7 @@ describe('matmul with packed-half operands', () => {
 
 describe('optimisers writing the f16 copy', () => {
   for (const kind of ['sgd', 'adam'] as const) {
-    it(`${kind}: the same parameters as without the copy, bit for bit, and the copy holds their nearest halves`, async () => {
+    it(`${kind}: the same parameters as without the copy, bit for bit, and the copy holds their halves`, async () => {
       const g = gpu();
       const { seed, next } = testRng();
       const count = 1028;
@@ -148,7 +156,7 @@ describe('optimisers writing the f16 copy', () => {
       };
       const [[plain], [updated, copy]] = [await run(false), await run(true)];
       expect(updated, `seed ${seed}`).toEqual(plain);
-      expectNearestHalves(copy, new Float32Array(updated.buffer), `seed ${seed}`);
+      expectNeighbourHalves(copy, new Float32Array(updated.buffer), `seed ${seed}`);
     });
   }
 });
