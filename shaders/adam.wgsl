@@ -76,25 +76,25 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   params[i] -= u.dp.x;
 }
 
-@compute @workgroup_size(WG)
-fn main_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = index(gid, nwg);
-  if (i * 4u >= COUNT) { return; }
+// Updates parameters 4i..4i+3 with their moments and returns them.
+fn update4(i: u32) -> vec4f {
   let u = update(grads4[i], m4[i], v4[i]);
   m4[i] = u.m;
   v4[i] = u.v;
-  params4[i] -= u.dp;
+  let p = params4[i] - u.dp;
+  params4[i] = p;
+  return p;
+}
+
+@compute @workgroup_size(WG)
+fn main_vec4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = index(gid, nwg);
+  if (i * 4u < COUNT) { _ = update4(i); }
 }
 
 // main_vec4 that also writes the updated parameters' f16 copy (mixed precision).
 @compute @workgroup_size(WG)
 fn main_vec4_half(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = index(gid, nwg);
-  if (i * 4u >= COUNT) { return; }
-  let u = update(grads4[i], m4[i], v4[i]);
-  m4[i] = u.m;
-  v4[i] = u.v;
-  let p = params4[i] - u.dp;
-  params4[i] = p;
-  params_half[i] = pack4(p);
+  if (i * 4u < COUNT) { params_half[i] = pack4(update4(i)); }
 }
